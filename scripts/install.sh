@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install everything LabShift needs on a fresh Debian 12 controller, idempotently:
+# Debian packages, a Python virtualenv with the pinned packages (which carry the pinned Ansible
+# collections), a running Docker engine and the sandbox base image.
+# Set LABSHIFT_SKIP_DOCKER=1 to skip the Docker engine and the sandbox image.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+apt_packages=(
+  python3 python3-venv python3-dev gcc git openssh-client sshpass rsync
+  docker.io debootstrap
+  systemd  # systemd-analyze checks generated timer units
+  slapd ldap-utils
+  golang-go golang-github-vmware-govmomi-dev
+  nfs-ganesha nfs-ganesha-vfs libnfs-utils xfsprogs
+  docker-registry
+)
+missing=()
+for package in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # Daemons from these packages are started by the tests on their own ports, not by the package.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+python=${LABSHIFT_PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv
+fi
+stamp=.venv/.labshift-requirements
+if [[ ! -f "$stamp" ]] || ! cmp -s <(cat requirements.txt constraints.txt) "$stamp"; then
+  .venv/bin/pip install -q -r requirements.txt -c constraints.txt
+  cat requirements.txt constraints.txt > "$stamp"
+fi
+
+if [[ "${LABSHIFT_SKIP_DOCKER:-0}" != 1 ]]; then
+  scripts/start-docker.sh
+  files/sandbox/build-base-image.sh
+fi
+echo "LabShift installed in $repo/.venv"
