@@ -1,0 +1,76 @@
+"""Write rendered planner outputs: schema check, change detection and atomic replacement."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ansible_collections.labshift.lab.plugins.module_utils.exporters import load_plan_schema
+from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError, register
+
+register(
+    {
+        "plan.schema_violation": {
+            "zh": "内部错误：生成的 plan.json 不符合 files/schemas/plan.json（{path}：{detail}）。"
+            "未写入任何文件。",
+            "en": "Internal error: the generated plan.json does not match files/schemas/plan.json ({path}: "
+            "{detail}). Nothing was written.",
+        },
+    }
+)
+
+
+def validate_plan_document(document: Mapping[str, Any]) -> None:
+    """Check a plan.json document against the shipped JSON schema."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_plan_schema(), format_checker=jsonschema.FormatChecker())
+    for error in validator.iter_errors(document):
+        raise LabShiftError(
+            "plan.schema_violation",
+            path="/".join(str(part) for part in error.absolute_path),
+            detail=error.message,
+        )
+
+
+def _comparable(text: str) -> str:
+    """Drop the lines that change on every render (iCalendar DTSTAMP)."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("DTSTAMP:"))
+
+
+def write_outputs(output_dir: Path, outputs: Mapping[str, str], dry_run: bool = False) -> list[str]:
+    """Write each changed output atomically and return the names that changed.
+
+    A file whose content equals the new text, apart from DTSTAMP lines, is left untouched, so a
+    rerun without input changes reports no change. With ``dry_run`` nothing is written.
+    """
+    changed: list[str] = []
+    for name, text in sorted(outputs.items()):
+        target = output_dir / name
+        if target.is_file() and _comparable(target.read_text(encoding="utf-8")) == _comparable(text):
+            continue
+        changed.append(name)
+        if dry_run:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    return changed
+
+
+def stale_unit_files(output_dir: Path, outputs: Mapping[str, str]) -> list[str]:
+    """Return unit files under systemd/ that this render no longer produces."""
+    directory = output_dir / "systemd"
+    if not directory.is_dir():
+        return []
+    return sorted(
+        f"systemd/{path.name}"
+        for path in directory.glob("labshift-*")
+        if path.suffix in (".timer", ".service") and f"systemd/{path.name}" not in outputs
+    )
