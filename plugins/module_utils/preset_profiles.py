@@ -126,7 +126,8 @@ def profile(preset: Preset, backend: str, language: str, namespace: str | None =
     lang = normalize_language(language)
     description = summary(preset, lang)
     if preset.description is not None:
-        description = f"{preset.description.get(lang)} ({description})"
+        opening, closing = ("（", "）") if lang == "zh" else (" (", ")")
+        description = f"{preset.description.get(lang)}{opening}{description}{closing}"
     override = kubespawner_override(preset, backend)
     if namespace is not None:
         override["namespace"] = namespace

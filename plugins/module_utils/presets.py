@@ -465,7 +465,8 @@ class _PresetReader:
         self.errors.append(LabShiftError(key, preset=self.slug, **params))
 
     def quantity_error(self, error: QuantityError, field_name: str) -> None:
-        self.fail(f"preset.{error.kind}", field=field_name, value=error.value)
+        key = "preset.cpu_invalid" if error.kind == "cpu" else f"preset.{error.kind}"
+        self.fail(key, field=field_name, value=error.value)
 
     def text(self, field_name: str, required: bool) -> LocalizedText | None:
         if field_name not in self.raw or self.raw[field_name] is None:
@@ -498,15 +499,18 @@ class _PresetReader:
         else:
             raw_request = raw_limit = value
             request_field = limit_field = field_name
+        amounts = [(raw_request, request_field)]
+        if request_field != limit_field:
+            amounts.append((raw_limit, limit_field))
         parsed: list[int] = []
-        for raw_amount, amount_field in ((raw_request, request_field), (raw_limit, limit_field)):
+        for raw_amount, amount_field in amounts:
             try:
                 parsed.append(parse(raw_amount))
             except QuantityError as error:
                 self.quantity_error(error, amount_field)
-        if len(parsed) != 2:
+        if len(parsed) != len(amounts):
             return None
-        request, limit = parsed
+        request, limit = parsed[0], parsed[-1]
         if request > limit:
             self.fail("preset.request_above_limit", field=field_name, request=raw_request, limit=raw_limit)
             return None
