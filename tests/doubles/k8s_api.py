@@ -43,7 +43,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -1065,6 +1066,30 @@ def start_double(
     server = DoubleServer(port, state, token=token)
     server.start(wol_port)
     return server
+
+
+@contextmanager
+def running_double(
+    kubeconfig: Path,
+    machines: Iterable[Machine] = (),
+    wol_port: int | None = None,
+    boot_seconds: float | None = None,
+    leave_seconds: float = 0.3,
+) -> Iterator[DoubleServer]:
+    """Run a double on a free loopback port for the duration of a ``with`` block."""
+    server = start_double(0, wol_port, machines, boot_seconds=boot_seconds, leave_seconds=leave_seconds)
+    write_kubeconfig(kubeconfig, server.url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """Return a loopback port that is free now (TCP by default, UDP with SOCK_DGRAM)."""
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def main(argv: list[str] | None = None, wait: Callable[[], None] | None = None) -> int:
