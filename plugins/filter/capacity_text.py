@@ -13,9 +13,9 @@ name: capacity_text
 short_description: Render a capacity report as readable lines in Chinese or English
 version_added: 0.1.0
 description:
-  - Turns the mapping returned by P(labshift.lab.capacity_report#filter) into lines for people:
-    a title with the backend and card count, one line per preset with its total and per-room
-    sessions, and the presets that fit on no node with the reason.
+  - Turns the mapping returned by P(labshift.lab.capacity_report#filter) into lines for people.
+  - The text has a title with the backend and card count, one line per preset with its total and
+    per-room sessions, and the presets that fit on no node with the reason.
 options:
   _input:
     description: A capacity report.

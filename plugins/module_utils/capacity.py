@@ -1,8 +1,8 @@
 """How many sessions of each preset the lab's workstations hold, per room and in total.
 
-Each preset is counted on its own: the numbers say how many sessions of that one preset run at
-the same time when nothing else does. Per card, a session needs its GPU memory and compute share;
-gpu-manager counts memory in 256 MiB units, and HAMi additionally caps each card at
+Each preset is counted on its own: the numbers are how many sessions of that one preset run at
+the same time when nothing else does. Per card, a session needs its GPU memory and compute share.
+gpu-manager counts memory in 256 MiB units, and HAMi also caps each card at
 ``card memory // labshift_gpu_share_memory_mib`` vGPUs (its device split count). When a node's
 allocatable CPU and memory are known, they cap the count by the preset's requests as well.
 """
@@ -131,9 +131,9 @@ MIB = 1024**2
 
 @dataclass(frozen=True)
 class Node:
-    """One GPU worker node as the capacity report sees it.
+    """One GPU worker node, with the facts the capacity report counts on.
 
-    ``cpu_m`` and ``memory_bytes`` are the node's allocatable CPU (millicores) and memory; None
+    ``cpu_m`` and ``memory_bytes`` are the node's allocatable CPU (millicores) and memory. None
     means unknown, and then only the GPU limits the count.
     """
 
@@ -214,8 +214,11 @@ def _host_node(host: str, room_id: str, variables: Mapping[str, Any]) -> Node:
 
 
 def nodes_from_facts(facts: object) -> list[Node]:
-    """Build nodes from plain mappings "
-    "``{name, room, gpu_memory_mib, gpu_model?, gpu_count?, cpu_m?, memory_bytes?}``."""
+    """Build nodes from plain mappings, as ``capacity_nodes`` returns them.
+
+    Each mapping has ``name``, ``room`` and ``gpu_memory_mib``, and optionally ``gpu_model``,
+    ``gpu_count``, ``cpu_m`` and ``memory_bytes``.
+    """
     if isinstance(facts, Sequence) and not isinstance(facts, str):
         entries = list(facts)
     else:
@@ -238,14 +241,14 @@ def nodes_from_facts(facts: object) -> list[Node]:
 def check_presets_fit(catalog: Catalog, nodes: Sequence[Node]) -> None:
     """Raise for presets whose GPU share is larger than every node's card or card count.
 
-    Runs only when at least one node has a GPU; with no GPU nodes the report lists each GPU
-    preset as unfit instead.
+    Runs only when at least one node has a GPU. Without GPU nodes, the report lists each GPU preset
+    as unfit instead.
     """
     gpu_nodes = [node for node in nodes if node.gpu_count > 0 and node.gpu_memory_mib > 0]
     if not gpu_nodes:
         return
     largest_card = max(node.gpu_memory_mib for node in gpu_nodes)
-    most_cards = max(node.gpu_count for node in gpu_nodes)
+    max_cards = max(node.gpu_count for node in gpu_nodes)
     errors: list[LabShiftError] = []
     for preset in catalog.presets:
         if preset.gpu is None:
@@ -256,10 +259,10 @@ def check_presets_fit(catalog: Catalog, nodes: Sequence[Node]) -> None:
                     "preset.gpu_too_big", preset=preset.slug, mib=preset.gpu.memory_mib, largest=largest_card
                 )
             )
-        if preset.gpu.count > most_cards:
+        if preset.gpu.count > max_cards:
             errors.append(
                 LabShiftError(
-                    "preset.gpu_count_too_big", preset=preset.slug, count=preset.gpu.count, largest=most_cards
+                    "preset.gpu_count_too_big", preset=preset.slug, count=preset.gpu.count, largest=max_cards
                 )
             )
     if errors:
@@ -293,7 +296,7 @@ def _gpu_sessions(preset: Preset, node: Node, backend: str, share_memory_mib: in
 
 
 def sessions_on_node(preset: Preset, node: Node, backend: str, share_memory_mib: int) -> int | None:
-    """Return how many sessions of ``preset`` fit on ``node``; None when nothing limits it."""
+    """Return how many sessions of ``preset`` fit on ``node``, or None when nothing limits it."""
     if not _matches(preset, node):
         return 0
     limits: list[int] = []
@@ -329,8 +332,8 @@ def capacity_report(
 ) -> dict[str, Any]:
     """Count sessions per preset, per room and in total, and list the presets that fit nowhere.
 
-    ``rooms`` (``labshift_rooms``) supplies room order and display names; rooms of nodes that it
-    does not list are appended in sorted order.
+    ``rooms`` (``labshift_rooms``) supplies room order and display names. Rooms of nodes that it
+    does not list follow in sorted order.
     """
     check_presets_fit(catalog, nodes)
     room_ids = list(rooms or {})

@@ -54,7 +54,7 @@ def gpu_amounts(gpu: GpuShare | None, backend: str) -> dict[str, int]:
     if gpu is None:
         return {}
     if backend == BACKEND_GPU_MANAGER:
-        # gpu-manager needs whole cards as multiples of 100; the loader already rejects a
+        # gpu-manager needs whole cards as multiples of 100, and the loader already rejects a
         # fractional share on several cards.
         core = gpu.cores if gpu.count == 1 else CARD_CORES * gpu.count
         return {

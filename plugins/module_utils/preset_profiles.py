@@ -110,14 +110,14 @@ def kubespawner_override(preset: Preset, backend: str) -> dict[str, Any]:
     return override
 
 
-def _image_choice_key(image: str, taken: set[str]) -> str:
+def _image_choice_key(image: str, used_keys: set[str]) -> str:
     base = label_value(image.rsplit("/", 1)[-1]).lower() or "image"
     key = base
     suffix = 2
-    while key in taken:
+    while key in used_keys:
         key = f"{base}-{suffix}"
         suffix += 1
-    taken.add(key)
+    used_keys.add(key)
     return key
 
 
@@ -140,10 +140,10 @@ def profile(preset: Preset, backend: str, language: str, namespace: str | None =
     if preset.default:
         entry["default"] = True
     if len(preset.images) > 1:
-        taken: set[str] = set()
+        used_keys: set[str] = set()
         choices: dict[str, Any] = {}
         for image in preset.images:
-            key = _image_choice_key(image.image, taken)
+            key = _image_choice_key(image.image, used_keys)
             choices[key] = {
                 "display_name": image.name.get(lang) if image.name is not None else image.image,
                 "kubespawner_override": {"image": image.image},
@@ -158,7 +158,7 @@ def profile_list(catalog: Catalog, language: str) -> list[dict[str, Any]]:
 
 
 def profiles_by_group(catalog: Catalog, language: str) -> dict[str, Any]:
-    """Return the per-group profile lists that ``preset_hub.profile_list_for_user`` reads.
+    """Return the per-group profile lists that ``preset_hub.make_profile_list`` reads.
 
     ``group_order`` is the order of ``labshift_user_groups``: when a user is in several groups
     that allow the same preset, the first group's namespace wins.

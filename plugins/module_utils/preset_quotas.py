@@ -57,7 +57,7 @@ def _session_gpu_totals(preset: Preset, backend: str) -> dict[str, int]:
     """Return one session's GPU amounts as the quota counts them (per pod, over all its cards)."""
     amounts = gpu_amounts(preset.gpu, backend)
     if preset.gpu is not None and backend != BACKEND_GPU_MANAGER:
-        # HAMi's gpumem and gpucores are per vGPU; its quota counts them over all vGPUs of a pod.
+        # HAMi's gpumem and gpucores are per vGPU, but its quota counts them over all vGPUs of a pod.
         amounts[HAMI_MEMORY] *= preset.gpu.count
         amounts[HAMI_CORES] *= preset.gpu.count
     return amounts

@@ -315,7 +315,7 @@ class NodeSelection:
 
 @dataclass(frozen=True)
 class Preset:
-    """One validated resource preset; CPU in millicores, memory in bytes."""
+    """One validated resource preset, with CPU in millicores and memory in bytes."""
 
     slug: str
     name: LocalizedText
@@ -381,7 +381,7 @@ def _localized(value: object) -> LocalizedText | None:
 
 
 def load_groups(raw_groups: object) -> tuple[tuple[UserGroup, ...], list[LabShiftError]]:
-    """Validate ``labshift_user_groups``; return the groups that passed and every error found."""
+    """Validate ``labshift_user_groups`` and return the groups that passed with every error found."""
     errors: list[LabShiftError] = []
     if not isinstance(raw_groups, Sequence) or isinstance(raw_groups, str):
         return (), [
@@ -440,7 +440,10 @@ def load_groups(raw_groups: object) -> tuple[tuple[UserGroup, ...], list[LabShif
         if group_errors:
             errors.extend(group_errors)
             continue
-        assert display_name is not None and isinstance(namespace, str) and isinstance(max_sessions, int)
+        # The checks above rejected these cases; the asserts narrow the types for mypy.
+        assert display_name is not None
+        assert isinstance(namespace, str)
+        assert isinstance(max_sessions, int)
         groups.append(
             UserGroup(
                 name=name,
@@ -483,6 +486,7 @@ class _PresetReader:
         if field_name not in self.raw or self.raw[field_name] is None:
             self.fail("preset.field_missing", field=field_name)
             return None
+
         value = self.raw[field_name]
         if isinstance(value, Mapping):
             for key in value:
@@ -499,6 +503,8 @@ class _PresetReader:
         else:
             raw_request = raw_limit = value
             request_field = limit_field = field_name
+
+        # A scalar is parsed once, so a bad value gives one error, not one for request and limit.
         amounts = [(raw_request, request_field)]
         if request_field != limit_field:
             amounts.append((raw_limit, limit_field))
@@ -510,6 +516,7 @@ class _PresetReader:
                 self.quantity_error(error, amount_field)
         if len(parsed) != len(amounts):
             return None
+
         request, limit = parsed[0], parsed[-1]
         if request > limit:
             self.fail("preset.request_above_limit", field=field_name, request=raw_request, limit=raw_limit)
@@ -730,7 +737,9 @@ def load_catalog(
         if preset_errors:
             errors.extend(preset_errors)
             continue
-        assert name is not None and cpu is not None and memory is not None
+        assert name is not None
+        assert cpu is not None
+        assert memory is not None
         presets.append(
             Preset(
                 slug=slug,

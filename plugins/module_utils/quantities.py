@@ -1,12 +1,12 @@
 """Parse and format the CPU and memory quantities that presets are written in.
 
-LabShift accepts a subset of the Kubernetes quantity syntax: memory only with a binary suffix
-(Ki, Mi, Gi, Ti), because in Kubernetes ``2G`` is 2 * 10^9 bytes, not 2 GiB, and lab staff who
-write "2 GB" almost always mean GiB; CPU as cores (``1``, ``0.5``) or millicores (``500m``). For
-that subset the arithmetic is a decimal multiplication, so this module does not import the
-Kubernetes client (about 1.4 s per Ansible task). The unit tests check every result against the
-client's ``kubernetes.utils.quantity.parse_quantity``. Functions raise ``QuantityError``; the
-caller adds the preset and field names.
+LabShift accepts a subset of the Kubernetes quantity syntax. Memory needs a binary suffix (Ki,
+Mi, Gi, Ti): Kubernetes reads ``2G`` as 2 * 10^9 bytes, not 2 GiB, so rejecting it makes the
+author of a preset pick the unit they mean. CPU is cores (``1``, ``0.5``) or millicores (``500m``). For that
+subset the arithmetic is a decimal multiplication, so this module does not import the Kubernetes
+client, whose import took about 1.4 s in every Ansible task on the development machine. The unit
+tests check the results against the client's ``kubernetes.utils.quantity.parse_quantity``.
+Functions raise ``QuantityError``, and the caller adds the preset and field names.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ BINARY_FACTORS = {"Ki": KI, "Mi": MI, "Gi": GI, "Ti": TI}
 
 
 class QuantityError(ValueError):
-    """A quantity that cannot be used; ``kind`` selects the user-facing message.
+    """A quantity that cannot be used. ``kind`` selects the user-facing message.
 
     Kinds: ``memory_unit`` (not a binary-suffixed memory string), ``cpu`` (not a CPU amount),
     ``not_positive``, ``cpu_precision`` (finer than 1 millicore), ``memory_precision`` (not a
@@ -122,7 +122,7 @@ def format_memory(size_bytes: int) -> str:
 def format_spawner_bytes(size_bytes: int) -> str | int:
     """Format bytes for a JupyterHub ByteSpecification trait (``mem_limit``, ``mem_guarantee``).
 
-    JupyterHub reads the suffixes K, M, G and T as powers of 1024, so 2 GiB is ``"2G"``; sizes
+    JupyterHub reads the suffixes K, M, G and T as powers of 1024, so 2 GiB is ``"2G"``. Sizes
     that are not a whole number of KiB stay an integer byte count.
     """
     for factor, suffix in ((TI, "T"), (GI, "G"), (MI, "M"), (KI, "K")):
