@@ -119,3 +119,24 @@ def test_undefined_presets_is_ansible_error(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "'labshift_presets' is undefined" in result.stdout
     assert not (tmp_path / "out").exists()
+
+
+def test_undefined_inside_preset_is_ansible_error(tmp_path: Path) -> None:
+    presets = yaml.safe_load((INVENTORY / "group_vars" / "all" / "presets.yml").read_text(encoding="utf-8"))
+    presets["labshift_presets"][0]["memory"] = "{{ teaching_memory }}"
+    overrides = tmp_path / "undefined.yml"
+    overrides.write_text(yaml.safe_dump({"labshift_presets": presets["labshift_presets"]}), encoding="utf-8")
+
+    result = run_playbook(INVENTORY, tmp_path / "out", "-e", f"@{overrides}")
+
+    assert result.returncode != 0
+    assert "'teaching_memory' is undefined" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_mode_writes_nothing(tmp_path: Path) -> None:
+    result = run_playbook(INVENTORY, tmp_path / "out", "--check")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "预设 教学 A（teaching-a）：共 8 个会话" in result.stdout
+    assert not (tmp_path / "out").exists()

@@ -56,7 +56,7 @@ def catalog(presets: list[dict[str, Any]], backend: str = "gpu-manager", share: 
     return load_catalog(presets, GROUPS, backend, share, list(ROOMS))
 
 
-def seed_lab(room_a: int = 30, room_b: int = 20, memory_mib: int = 8192) -> list[Node]:
+def lab_nodes(room_a: int = 30, room_b: int = 20, memory_mib: int = 8192) -> list[Node]:
     nodes = [
         Node(name=f"ws-a{i:02d}", room="a", gpu_memory_mib=memory_mib, gpu_model=RTX) for i in range(room_a)
     ]
@@ -71,9 +71,9 @@ TEACHING_B = preset("teaching-b", 2, "8Gi", {"memory": "8Gi", "cores": 100})
 
 
 @pytest.mark.parametrize("backend", ["gpu-manager", "hami"])
-def test_seed_lab_holds_hundred_teaching_a(backend: str) -> None:
+def test_fifty_cards_hold_hundred_teaching_a(backend: str) -> None:
     # 50 cards of 8192 MiB; a 4096 MiB / 50 % share fits twice per card: 50 x 2 = 100.
-    report = capacity_report(catalog([TEACHING_A, TEACHING_B], backend), seed_lab(), ROOMS)
+    report = capacity_report(catalog([TEACHING_A, TEACHING_B], backend), lab_nodes(), ROOMS)
 
     by_slug = {entry["slug"]: entry for entry in report["presets"]}
     assert by_slug["teaching-a"]["total"] == 100
@@ -309,24 +309,24 @@ def test_share_bigger_than_every_card_is_an_error() -> None:
     )
 
     with pytest.raises(LabShiftErrors) as raised:
-        check_presets_fit(built, seed_lab())
+        check_presets_fit(built, lab_nodes())
 
     assert [(error.key, error.params["preset"]) for error in raised.value.errors] == [
         ("preset.gpu_too_big", "huge"),
         ("preset.gpu_count_too_big", "two"),
     ]
-    english = raised.value.message("en")
-    assert (
-        "'huge'" in english and "gpu.memory" in english and "16384 MiB" in english and "8192 MiB" in english
-    )
-    chinese = raised.value.message("zh")
-    assert "'huge'" in chinese and "gpu.memory" in chinese and "16384 MiB" in chinese
+    for language in ("en", "zh"):
+        text = raised.value.message(language)
+        assert "'huge'" in text
+        assert "gpu.memory" in text
+        assert "16384 MiB" in text
+        assert "8192 MiB" in text
     with pytest.raises(LabShiftErrors):
-        capacity_report(built, seed_lab(), ROOMS)
+        capacity_report(built, lab_nodes(), ROOMS)
 
 
 def test_cpu_only_preset_without_node_facts_is_unbounded() -> None:
-    report = capacity_report(catalog([preset("cpu")]), seed_lab(2, 1), ROOMS)
+    report = capacity_report(catalog([preset("cpu")]), lab_nodes(2, 1), ROOMS)
     entry = report["presets"][0]
     assert entry["total"] is None
     assert entry["per_room"] == {"a": None, "b": None}
@@ -337,7 +337,7 @@ def test_cpu_only_preset_without_node_facts_is_unbounded() -> None:
 def test_text_report_in_both_languages() -> None:
     report = capacity_report(
         catalog([TEACHING_A, preset("room-b", gpu={"memory": "4Gi", "cores": 50}, nodes={"room": "b"})]),
-        seed_lab(30, 0),
+        lab_nodes(30, 0),
         ROOMS,
     )
 

@@ -2,8 +2,8 @@
 
 KubeSpawner 7.1 (jupyterhub-kubespawner) loads each profile through ``load_user_options``, the
 code path a hub runs before every start, and builds the pod with ``get_pod_manifest``. The
-spawner reads a kubeconfig when it is created; the test gives it one that names a loopback
-address it never contacts, because nothing here starts a pod. Manifests are validated with
+spawner reads a kubeconfig when it is created. The test gives it one that names a loopback
+address, which it never contacts because nothing here starts a pod. Manifests are validated with
 kubernetes-validate against the Kubernetes 1.31 schemas (the version the example lab runs) and
 the newest schemas the package ships.
 """

@@ -96,7 +96,7 @@ def test_report_filters_chain() -> None:
         "memory_bytes": None,
     }
     assert "Preset Teaching A (teaching-a): 4 sessions in total; A 4" in text
-    # teaching-b asks for room a and an RTX 3070; these nodes have no model set.
+    # teaching-b requires room a and an RTX 3070, but these nodes have no GPU model set.
     assert "- Teaching B (teaching-b): no workstation has GPU model NVIDIA GeForce RTX 3070" in text
 
 
