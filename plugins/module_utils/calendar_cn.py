@@ -50,8 +50,8 @@ register(
             "en": "Calendar override {where}: {detail_en}",
         },
         "calendar.override_conflict": {
-            "zh": "日历覆盖中 {date} 出现两次（{first} 与 {second}）：每个日期只能写一次。",
-            "en": "Calendar overrides list {date} twice ({first} and {second}): list each date once.",
+            "zh": "日历覆盖中 {date} 被写成了两种类型（{first} 与 {second}）：请只保留一种。",
+            "en": "Calendar overrides give {date} two different kinds ({first} and {second}): keep one.",
         },
     }
 )
@@ -182,9 +182,14 @@ def _merge_override(overrides: CalendarOverrides, data: Any, where: str) -> None
         entry_where = f"{where}: days[{position}]"
         override = _parse_day(entry, entry_where)
         existing = overrides.days.setdefault(override.day, [])
-        # A blackout may share a date with one calendar kind; two calendar kinds on one date conflict.
-        for other in existing:
-            if other.kind != "blackout" and override.kind != "blackout":
+        # A blackout may share a date with one calendar kind. Two sources may repeat a date with the
+        # same kind (the later one's name and follows win), but two different kinds conflict.
+        for other in list(existing):
+            if other.kind == "blackout" or override.kind == "blackout":
+                continue
+            if other.kind == override.kind:
+                existing.remove(other)
+            else:
                 raise LabShiftError(
                     "calendar.override_conflict",
                     date=override.day.isoformat(),

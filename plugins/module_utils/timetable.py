@@ -481,8 +481,13 @@ def table_for(tables: Sequence[PeriodTable], room: str, day: date) -> PeriodTabl
     if not matches:
         raise LabShiftError("periods.none_for_day", room=room, date=day.isoformat())
     if len(matches) > 1:
-        # A table limited to rooms or dates is more specific than a catch-all table.
-        specific = [table for table in matches if table.rooms is not None or table.ranges]
+        # A table for named rooms (a campus) beats one for all rooms, and a table with dates (a
+        # season) beats one without; only a tie between equally specific tables is ambiguous.
+        def specificity(table: PeriodTable) -> tuple[bool, bool]:
+            return (table.rooms is not None, bool(table.ranges))
+
+        best = max(specificity(table) for table in matches)
+        specific = [table for table in matches if specificity(table) == best]
         if len(specific) == 1:
             return specific[0]
         raise LabShiftError(
