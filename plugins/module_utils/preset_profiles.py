@@ -11,15 +11,30 @@ group's namespace and count against its ResourceQuota.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ansible_collections.labshift.lab.plugins.module_utils.messages import normalize_language
+from ansible_collections.labshift.lab.plugins.module_utils.messages import (
+    LabShiftError,
+    normalize_language,
+    register,
+)
 from ansible_collections.labshift.lab.plugins.module_utils.preset_backends import preset_resources
 from ansible_collections.labshift.lab.plugins.module_utils.presets import Catalog, Preset
 from ansible_collections.labshift.lab.plugins.module_utils.quantities import (
     format_human_cpu,
     format_human_memory,
     format_spawner_bytes,
+)
+
+register(
+    {
+        "preset.host_two_rooms": {
+            "zh": "主机 {host!r} 同时属于机房 {first!r} 和 {second!r}，每台工作站只能在一个机房组中。",
+            "en": "Host {host!r} is in both room {first!r} and room {second!r}; each workstation belongs to "
+            "exactly one room group.",
+        },
+    }
 )
 
 # Node labels that the workstation role puts on each GPU worker node.
@@ -56,6 +71,30 @@ def label_value(text: str) -> str:
     """
     value = _LABEL_VALUE_INVALID.sub("-", text.strip()).strip("-._")
     return value[:63].rstrip("-._")
+
+
+def node_labels(
+    group_names: Sequence[str], rooms: Mapping[str, Any], gpu_model: str, host: str = ""
+) -> dict[str, str]:
+    """Return the labels a workstation's node needs so that preset ``nodes`` selections match it.
+
+    ``group_names`` are the host's inventory groups and ``rooms`` is ``labshift_rooms``. A host in
+    no room group gets no room label, and a host without a GPU model gets no model label. A host
+    in two room groups raises ``LabShiftError``.
+    """
+    room_ids = [
+        str(room_id)
+        for room_id, room in rooms.items()
+        if isinstance(room, Mapping) and room.get("group") in group_names
+    ]
+    if len(room_ids) > 1:
+        raise LabShiftError("preset.host_two_rooms", host=host, first=room_ids[0], second=room_ids[1])
+    labels: dict[str, str] = {}
+    if room_ids:
+        labels[ROOM_LABEL] = label_value(room_ids[0])
+    if gpu_model.strip():
+        labels[GPU_MODEL_LABEL] = label_value(gpu_model)
+    return labels
 
 
 def node_selector(preset: Preset) -> dict[str, str]:

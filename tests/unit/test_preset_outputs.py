@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 import yaml
 
+from ansible_collections.labshift.lab.plugins.module_utils.capacity import Node, sessions_on_node
+from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError
 from ansible_collections.labshift.lab.plugins.module_utils.preset_backends import preset_resources
 from ansible_collections.labshift.lab.plugins.module_utils.preset_profiles import (
     label_value,
+    node_labels,
+    node_selector,
     profile_list,
     profiles_by_group,
 )
@@ -250,3 +254,42 @@ def test_limit_range_defaults_and_maxima() -> None:
             "max": {"cpu": "1", "memory": "2Gi"},
         }
     ]
+
+
+ROOMS = {"a": {"group": "room_a"}, "b": {"group": "room_b"}}
+
+
+def test_node_labels_for_workstation() -> None:
+    labels = node_labels(["workstations", "room_a"], ROOMS, "NVIDIA GeForce RTX 3070", "ws-a01")
+    assert labels == {"labshift.lab/room": "a", "labshift.lab/gpu-model": "NVIDIA-GeForce-RTX-3070"}
+    assert node_labels(["control_plane"], ROOMS, "") == {}
+    assert node_labels(["room_b"], ROOMS, "  ") == {"labshift.lab/room": "b"}
+
+
+def test_node_labels_reject_two_rooms() -> None:
+    with pytest.raises(LabShiftError) as raised:
+        node_labels(["room_a", "room_b"], ROOMS, "", "ws-x")
+    assert raised.value.key == "preset.host_two_rooms"
+    assert "'ws-x'" in raised.value.message("en")
+    assert "'ws-x'" in raised.value.message("zh")
+
+
+@pytest.mark.parametrize(
+    ("room", "gpu_model"),
+    [
+        ("a", "NVIDIA GeForce RTX 3070"),
+        ("b", "NVIDIA GeForce RTX 3070"),
+        ("a", "NVIDIA RTX A4000"),
+        ("b", ""),
+    ],
+)
+def test_selector_matches_like_capacity(room: str, gpu_model: str) -> None:
+    # The profile's node_selector must pick exactly the nodes the capacity report counts.
+    catalog = lab_catalog()
+    labels = node_labels([f"room_{room}"], ROOMS, gpu_model)
+    node = Node(name="n", room=room, gpu_memory_mib=8192, gpu_model=gpu_model)
+    for preset in catalog.presets:
+        selector = node_selector(preset)
+        selected = all(labels.get(key) == value for key, value in selector.items())
+        counted = sessions_on_node(preset, node, catalog.backend, catalog.share_memory_mib) != 0
+        assert selected == counted, preset.slug
