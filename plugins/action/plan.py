@@ -12,11 +12,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.export_systemd import
 from ansible_collections.labshift.lab.plugins.module_utils.exporters import render_outputs
 from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError, normalize_language
 from ansible_collections.labshift.lab.plugins.module_utils.plan_inputs import PlannerSettings, build_plan
-from ansible_collections.labshift.lab.plugins.module_utils.plan_outputs import (
-    stale_unit_files,
-    validate_plan_document,
-    write_outputs,
-)
+from ansible_collections.labshift.lab.plugins.module_utils.plan_outputs import stale_unit_files, write_outputs
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "rooms": {"type": "dict", "required": True},
@@ -82,7 +78,6 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core ships no t
         try:
             plan = build_plan(settings)
             outputs = render_outputs(plan, language, systemd)
-            validate_plan_document(json.loads(outputs["plan.json"]))
         except LabShiftError as error:
             return {**result, "failed": True, "msg": bilingual(error, language)}
 
