@@ -469,7 +469,8 @@ class ClusterState:
             for pod in self.list("pods", namespace)
             if match_label_selector_object(selector, pod["metadata"].get("labels") or {})
         ]
-        expected = len([pod for pod in pods if not pod["metadata"].get("deletionTimestamp")])
+        # Terminating pods still count as expected, as their controller's scale does in Kubernetes.
+        expected = len(pods)
         healthy = len([pod for pod in pods if self.pod_healthy(pod)])
         spec = pdb.get("spec", {})
         if "minAvailable" in spec:
@@ -755,7 +756,7 @@ class DoubleServer(ThreadingHTTPServer):
     def start(self, wol_port: int | None = None) -> None:
         """Serve HTTP, tick the simulation and, with ``wol_port``, listen for magic packets."""
         self._worker_threads.append(
-            threading.Thread(target=self.serve_forever, name="k8s-double-http", daemon=True)
+            threading.Thread(target=self.serve_forever, args=(0.1,), name="k8s-double-http", daemon=True)
         )
         self._worker_threads.append(
             threading.Thread(target=self._tick_loop, name="k8s-double-tick", daemon=True)
