@@ -1,7 +1,7 @@
 """Preflight validation of a LabShift inventory, before anything on a host changes.
 
-The checks take a plain snapshot of the inventory (group membership, the host variables that
-matter, the site-wide ``labshift_*`` settings) and return every problem found, each as a
+The checks read a plain snapshot of the inventory: group membership, the host variables that
+matter and the site-wide ``labshift_*`` settings. They return every problem found, each as a
 ``LabShiftError`` whose message names the host, the variable, the value and the fix.
 ``validate_inventory`` raises them all at once as ``LabShiftErrors``.
 """
@@ -237,7 +237,7 @@ class InventorySnapshot:
 
     ``groups`` maps each group to all of its hosts, children included, like Ansible's ``groups``
     variable. ``hosts`` maps each host to the variables in ``HOST_VARIABLES`` that are set.
-    ``settings`` holds the site-wide ``labshift_*`` values, and ``unresolved`` maps each variable
+    ``settings`` contains the site-wide ``labshift_*`` values, and ``unresolved`` maps each variable
     whose template failed to the error text.
     """
 

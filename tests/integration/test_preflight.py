@@ -129,8 +129,8 @@ def test_secrets_generated_encrypted_stable(tmp_path: Path) -> None:
         "labshift_test_optional: \"{{ vault_labshift_test_optional | default('') }}\"\n",
         encoding="utf-8",
     )
-    given = {"LABSHIFT_SECRET_VAULT_LABSHIFT_TEST_GIVEN": "given-by-staff"}
-    code, output = run_playbook("secrets.yml", inventory, tmp_path, env_extra=given)
+    staff_secret_env = {"LABSHIFT_SECRET_VAULT_LABSHIFT_TEST_GIVEN": "given-by-staff"}
+    code, output = run_playbook("secrets.yml", inventory, tmp_path, env_extra=staff_secret_env)
     assert code == 0, output
     assert total_changed(output) == 1
 

@@ -1,10 +1,10 @@
 """Integration test of the sandbox lab: real systemd containers reached over SSH on loopback ports.
 
-The test creates the default sandbox with playbooks/sandbox.yml, logs in to every host with the
-ssh client exactly as the inventory describes it (generated key, recorded host key, host key
-checking on), checks that systemd is PID 1 and has booted, runs sandbox.yml again expecting no
-change, and destroys the sandbox with playbooks/sandbox_destroy.yml. A sandbox that already
-existed before the test is left in place.
+The test creates the default sandbox with playbooks/sandbox.yml. It logs in to every host with the
+ssh client as the inventory describes it: generated key, recorded host key, host key checking on.
+It checks that systemd is PID 1 and has booted, runs sandbox.yml again expecting no change, and
+destroys the sandbox with playbooks/sandbox_destroy.yml. A sandbox that already existed before
+the test is left in place.
 """
 
 from __future__ import annotations
