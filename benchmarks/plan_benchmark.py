@@ -74,14 +74,17 @@ def write_timetables(directory: Path, seed: int) -> dict[str, str]:
 
 def settings_for(files: dict[str, str], base_dir: Path) -> PlannerSettings:
     return PlannerSettings(
-        rooms={room: {"group": f"room_{room}", "name": {"zh": f"机房 {room}", "en": f"Lab {room}"}} for room in files},
+        rooms={room: {"group": f"room_{room}", "name": {"zh": f"机房 {room}"}} for room in files},
         timetable_files=files,
         semester={"name": "benchmark", "first_day": "2026-09-07", "weeks": WEEKS, "exam_weeks": [19, 20]},
         period_tables={
             "summer": {"from": "2026-05-01", "to": "2026-09-30", "periods": PERIODS},
             "winter": {"from": "2026-10-01", "to": "2027-04-30", "periods": PERIODS},
         },
-        calendar_overrides=["cn-2027.yml", {"days": [{"date": "2026-10-10", "kind": "workday", "follows": "friday"}]}],
+        calendar_overrides=[
+            "cn-2027.yml",
+            {"days": [{"date": "2026-10-10", "kind": "workday", "follows": "friday"}]},
+        ],
         lead_minutes=30,
         handback_buffer_minutes=20,
         min_window_minutes=60,
@@ -126,7 +129,8 @@ def main() -> None:
         f"{counts['windows']} windows, {counts['schedules']} AWX schedules, {counts['bytes']} bytes of output"
     )
     print(f"median wall {statistics.median(walls):.3f} s, median CPU {statistics.median(cpus):.3f} s")
-    print(f"python {platform.python_version()} on {platform.machine()}, {platform.processor() or 'unknown CPU'}")
+    processor = platform.processor() or "unknown CPU"
+    print(f"python {platform.python_version()} on {platform.machine()}, {processor}")
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ class DayOverride:
 
 @dataclass(frozen=True)
 class DayInfo:
-    """How a day is planned.
+    """The planning classification of one day.
 
     ``timetable_weekday`` is the weekday whose sessions run (None: no classes), and
     ``timetable_date`` the day whose teaching week applies. ``fully_taught`` marks a make-up

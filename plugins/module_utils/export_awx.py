@@ -1,8 +1,8 @@
 """AWX schedules for the switch jobs: rrule strings whose occurrences are exactly the planned edges.
 
 AWX (awx/api/serializers, SchedulePreviewSerializer.validate_rrule) rejects rules without DTSTART
-or INTERVAL, with EXDATE or RDATE, with COUNT and UNTIL together, and BYDAY with a numeric prefix;
-it parses the rest with python-dateutil. Holidays and make-up days make the edges irregular, so
+or INTERVAL, with EXDATE or RDATE, with COUNT and UNTIL together, and BYDAY with a numeric prefix.
+It parses the rest with python-dateutil. Holidays and make-up days make the edges irregular, so
 each schedule carries one weekly rule:
 
 ``DTSTART;TZID=<zone>:<first local edge>``

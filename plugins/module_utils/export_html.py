@@ -1,7 +1,7 @@
 """The static web page students read: per room and week, a 7-day by 24-hour grid of availability.
 
-The page is rendered from files/templates/plan_index.html.j2 with Jinja2 autoescaping; the grid is
-inline SVG (green: AI platform open, grey: classes or other busy time, white: switching over).
+The page is rendered from files/templates/plan_index.html.j2 with Jinja2 autoescaping. The grid is
+inline SVG: green is AI platform time, grey is classes or other busy time, white is switch-over time.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ DIRECTIONS = {"to_platform": "platform", "to_teaching": "teaching"}
 
 @dataclass(frozen=True)
 class SystemdSettings:
-    """Where the service units run the switch playbook."""
+    """The command, directory and user with which the service units run the switch playbook."""
 
     working_directory: str
     ansible_playbook: str = "ansible-playbook"

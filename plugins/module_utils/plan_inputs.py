@@ -149,7 +149,11 @@ def build_plan(settings: PlannerSettings) -> Plan:
         _check_periods(errors, rooms, timetables, semester, tables)
     if errors:
         raise errors[0] if len(errors) == 1 else LabShiftErrors(errors)
-    assert zone is not None and semester is not None and tables is not None and parameters is not None
+    # No error was collected, so every input parsed.
+    assert zone is not None
+    assert semester is not None
+    assert tables is not None
+    assert parameters is not None
     return plan_semester(rooms, timetables, semester, tables, WorkingCalendar(overrides), parameters, zone)
 
 

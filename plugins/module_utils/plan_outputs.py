@@ -14,10 +14,10 @@ from ansible_collections.labshift.lab.plugins.module_utils.messages import LabSh
 register(
     {
         "plan.schema_violation": {
-            "zh": "内部错误：生成的 plan.json 不符合 files/schemas/plan.json（{path}：{detail}）。"
-            "未写入任何文件。",
-            "en": "Internal error: the generated plan.json does not match files/schemas/plan.json ({path}: "
-            "{detail}). Nothing was written.",
+            "zh": "plan.json 不符合 files/schemas/plan.json（{path}：{detail}）："
+            "请用当前版本的 playbooks/plan.yml 重新生成。",
+            "en": "plan.json does not match files/schemas/plan.json ({path}: {detail}): generate it again "
+            "with the current playbooks/plan.yml.",
         },
     }
 )

@@ -8,7 +8,7 @@ Three timetable formats are read into one list of ``Session`` objects:
   planner applies holidays and make-up days the same way for every format.
 
 Teacher names are read and dropped: no output needs them. Every error names the file and line
-(or the iCalendar UID) and says how to fix the value.
+(or the iCalendar UID) and tells how to fix the value.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ register(
         },
         "timetable.time_invalid": {
             "zh": '{where}：时间 {value!r} 无效：请写带引号的 "HH:MM"（例如 "08:00"），'
-            '结束时间晚于开始时间。',
+            "结束时间晚于开始时间。",
             "en": '{where}: time {value!r} is invalid: write a quoted "HH:MM" (for example "08:00"), with '
             "the end after the start.",
         },
@@ -111,7 +111,7 @@ register(
             "en": 'Period table {table}: {detail}. Example: periods: {{1: "08:00-08:45", 2: "08:55-09:40"}}.',
         },
         "periods.sexagesimal": {
-            "zh": '节次表 {table} 第 {period} 节：值 {value!r} 被 YAML 读成了数字：请给时间加引号，例如 '
+            "zh": "节次表 {table} 第 {period} 节：值 {value!r} 被 YAML 读成了数字：请给时间加引号，例如 "
             '"10:00-10:45"。',
             "en": "Period table {table}, period {period}: YAML read {value!r} as a number: quote the times, "
             'for example "10:00-10:45".',
@@ -218,7 +218,8 @@ class PeriodTable:
 class Session:
     """One weekly class: its weekday, teaching weeks, and periods or clock times.
 
-    ``source`` is where it was read (``file:line`` or ``file:UID``), for error messages.
+    ``source`` is where it was read (``file:line`` or ``file:UID``), for error messages. An ``end``
+    of 00:00 after a later ``start`` is the following midnight (an iCalendar class ending at 24:00).
     """
 
     course: str
@@ -481,8 +482,8 @@ def table_for(tables: Sequence[PeriodTable], room: str, day: date) -> PeriodTabl
     if not matches:
         raise LabShiftError("periods.none_for_day", room=room, date=day.isoformat())
     if len(matches) > 1:
-        # A table for named rooms (a campus) beats one for all rooms, and a table with dates (a
-        # season) beats one without; only a tie between equally specific tables is ambiguous.
+        # A table for named rooms (a campus) beats one for all rooms. A table with dates (a season)
+        # beats one without. Only a tie between equally specific tables is ambiguous.
         def specificity(table: PeriodTable) -> tuple[bool, bool]:
             return (table.rooms is not None, bool(table.ranges))
 
@@ -687,7 +688,13 @@ def parse_ics(raw: bytes, path: str, semester: Semester, zone: ZoneInfo) -> list
             occurrences = list(rule.between(window_start - duration, window_end, inc=True))
         excluded: set[datetime] = set()
         exdates = event.get("EXDATE")
-        for exdate_prop in exdates if isinstance(exdates, list) else [exdates] if exdates is not None else []:
+        if exdates is None:
+            exdate_props = []
+        elif isinstance(exdates, list):
+            exdate_props = exdates
+        else:
+            exdate_props = [exdates]
+        for exdate_prop in exdate_props:
             for item in exdate_prop.dts:
                 value = item.dt
                 if isinstance(value, datetime):
@@ -715,7 +722,7 @@ def parse_ics(raw: bytes, path: str, semester: Semester, zone: ZoneInfo) -> list
             weekday=weekday,
             weeks=frozenset(weeks),
             start=start_time,
-            end=end_time if end_time != time(0) else time(23, 59),
+            end=end_time,
             location=location,
             source=sources[(summary, weekday, start_time, end_time, location)],
         )

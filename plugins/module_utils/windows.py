@@ -3,8 +3,8 @@
 Definitions, in real elapsed time (so they hold across DST changes in zones that have them):
 
 * busy time: a class (its periods' clock span), a fully taught make-up day or exam-week day
-  (first period start to last period end), a blackout, and everything before the semester's
-  first day or from the day after its last week (unknown, so treated as booked);
+  (first period start to last period end), or a blackout. Everything before the semester's
+  first day or after its last week is unknown, so it counts as busy too;
 * gap: a maximal span ``[gap_start, next_class_start)`` between busy times;
 * window ``[start, end)``: ``start = gap_start + lead`` and ``end = next_class_start - buffer``,
   kept only if ``end - start >= min_window``;
@@ -179,9 +179,8 @@ def _day_busy(
         if week not in session.weeks:
             continue
         start_clock, end_clock = session.clock_times(table, day)
-        busy.append(
-            Busy(_epoch(day, start_clock, zone), _epoch(day, end_clock, zone), "class", session.course)
-        )
+        end_epoch = _epoch(day, None if end_clock == time(0) else end_clock, zone)
+        busy.append(Busy(_epoch(day, start_clock, zone), end_epoch, "class", session.course))
     return busy
 
 

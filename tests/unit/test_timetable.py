@@ -283,3 +283,16 @@ def test_period_tables_ambiguous() -> None:
         table_for(tables, "a", date(2026, 12, 15))
     assert caught.value.key == "periods.ambiguous"
     assert "one" in caught.value.message("en")
+
+
+def test_ics_class_ending_at_midnight(tmp_path: Path) -> None:
+    path = tmp_path / "late.ics"
+    path.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:late@t\r\n"
+        b"DTSTAMP:20260801T000000Z\r\nSUMMARY:Late lab\r\nDTSTART;TZID=Asia/Shanghai:20260908T220000\r\n"
+        b"DTEND;TZID=Asia/Shanghai:20260909T000000\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    sessions = load_timetable(path, "a", SEMESTER, ZONE)
+    assert [(s.weekday, s.start, s.end, s.weeks) for s in sessions] == [
+        (2, time(22), time(0), frozenset({1, 2}))
+    ]

@@ -196,7 +196,7 @@ def test_overlapping_sessions_merge() -> None:
 
 def test_dst_zone_counts_real_minutes() -> None:
     # Europe/Berlin leaves summer time at 03:00 on Sunday 25 October 2026, so that night lasts one
-    # hour longer; lead and buffer are still exactly 30 and 20 real minutes.
+    # hour longer. Lead and buffer must still be exactly 30 and 20 real minutes.
     berlin = ZoneInfo("Europe/Berlin")
     plan = make_plan([session(6, 1, 2), session(1, 1, 2)], date(2026, 10, 19), weeks=2, zone=berlin)
     for window in plan.rooms["a"].windows:
@@ -250,3 +250,10 @@ def test_windows_never_touch_classes_in_example_week() -> None:
     assert len(plan.rooms["a"].windows) == 11
     semester_start = int(local("2026-11-02T00:00").timestamp())
     assert timedelta(seconds=plan.rooms["a"].windows[0].start - semester_start) == timedelta(minutes=30)
+
+
+def test_class_until_midnight_blocks_lead() -> None:
+    # A class ending at 24:00 (end 00:00) keeps the next window's lead time after midnight.
+    plan = make_plan([clock_session(2, "22:00", "00:00")], date(2026, 11, 2))
+    assert (local("2026-11-04T00:30"), local("2026-11-08T23:40")) in windows(plan)
+    assert busy_on(plan, date(2026, 11, 3)) == [(time(22, 0), time(0, 0), "class")]
