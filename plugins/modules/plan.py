@@ -50,16 +50,18 @@ options:
     elements: raw
     default: []
   lead_minutes:
-    description: Minutes the switch to the platform starts before a window.
-    type: int
+    description: Minutes the switch to the platform starts before a window, a whole number from 0 to 1440.
+    type: raw
     required: true
   handback_buffer_minutes:
-    description: Minutes between a window's end and the next class, for draining and rebooting into teaching.
-    type: int
+    description:
+      - Minutes between a window's end and the next class, for draining and rebooting into teaching.
+      - A whole number from 0 to 1440.
+    type: raw
     required: true
   min_window_minutes:
-    description: Shortest window worth planning, in minutes.
-    type: int
+    description: Shortest window worth planning, in whole minutes from 0 to 1440.
+    type: raw
     required: true
   timezone:
     description: IANA zone of the timetable and of every output.

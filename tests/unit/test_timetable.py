@@ -12,6 +12,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.messages import LabSh
 from ansible_collections.labshift.lab.plugins.module_utils.timetable import (
     Semester,
     load_timetable,
+    parse_ics,
     parse_native_yaml,
     parse_period_tables,
     parse_semester,
@@ -193,12 +194,45 @@ def test_ics_folds_occurrences_into_weeks() -> None:
 
 
 def test_ics_unparsable() -> None:
-    path = DATA / "timetable-b.ics"
     with pytest.raises(LabShiftError) as caught:
-        from ansible_collections.labshift.lab.plugins.module_utils.timetable import parse_ics
+        parse_ics(b"BEGIN:VCALENDAR\nnot a calendar", "bad.ics", SEMESTER, ZONE)
+    assert caught.value.key == "timetable.ics_invalid"
+    assert "bad.ics" in caught.value.message("en")
 
-        parse_ics(b"BEGIN:VCALENDAR\nnot a calendar", str(path), SEMESTER, ZONE)
-    assert caught.value.key in ("timetable.ics_invalid", "timetable.empty")
+
+def test_ics_without_classes() -> None:
+    with pytest.raises(LabShiftError) as caught:
+        parse_ics(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "empty.ics", SEMESTER, ZONE)
+    assert caught.value.key == "timetable.empty"
+
+
+def _event_calendar(event_lines: str) -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN", "BEGIN:VEVENT", "UID:class-7@t"]
+    lines += ["DTSTAMP:20260801T000000Z", *event_lines.split("|"), "END:VEVENT", "END:VCALENDAR", ""]
+    return "\r\n".join(lines).encode()
+
+
+@pytest.mark.parametrize(
+    ("event_lines", "fragment"),
+    [
+        ("SUMMARY:x|DTSTART;TZID=Asia/Shanghai:20260908T080000", "DTEND is missing"),
+        (
+            "SUMMARY:x|DTSTART;TZID=Asia/Shanghai:20260908T230000|DTEND;TZID=Asia/Shanghai:20260909T010000",
+            "midnight",
+        ),
+        (
+            "SUMMARY:x|DTSTART;TZID=Asia/Shanghai:20260908T080000|DTEND;TZID=Asia/Shanghai:20260908T070000",
+            "duration",
+        ),
+    ],
+)
+def test_ics_invalid_event(event_lines: str, fragment: str) -> None:
+    with pytest.raises(LabShiftError) as caught:
+        parse_ics(_event_calendar(event_lines), "t.ics", SEMESTER, ZONE)
+    assert caught.value.key == "timetable.ics_event_invalid"
+    english = caught.value.message("en")
+    assert "class-7@t" in english
+    assert fragment in english
 
 
 def test_unknown_suffix(tmp_path: Path) -> None:
