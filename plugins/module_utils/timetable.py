@@ -633,6 +633,9 @@ def parse_ics(raw: bytes, path: str, semester: Semester, zone: ZoneInfo) -> list
 
     Occurrences outside the semester are ignored, and so are all-day events (timetable systems
     add them as week markers). A class is one session per (summary, weekday, start, end).
+
+    NOTE: a class the timetable system moved to a make-up day is read as a session of that
+    day's weekday. The planner applies its own working calendar instead of the export's moves.
     """
     from dateutil.rrule import rrulestr
     from icalendar import Calendar
