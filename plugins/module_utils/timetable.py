@@ -220,6 +220,8 @@ class Session:
 
     ``source`` is where it was read (``file:line`` or ``file:UID``), for error messages. An ``end``
     of 00:00 after a later ``start`` is the following midnight (an iCalendar class ending at 24:00).
+    ``dates`` holds the exact class dates of a session read from an iCalendar export, and is None
+    for the week-based formats.
     """
 
     course: str
@@ -231,6 +233,7 @@ class Session:
     end: time | None = None
     location: str = ""
     source: str = ""
+    dates: frozenset[date] | None = None
 
     def clock_times(self, table: PeriodTable, day: date) -> tuple[time, time]:
         """Return the start and end clock time of this session on ``day`` using ``table``."""
@@ -634,8 +637,9 @@ def parse_ics(raw: bytes, path: str, semester: Semester, zone: ZoneInfo) -> list
     Occurrences outside the semester are ignored, and so are all-day events (timetable systems
     add them as week markers). A class is one session per (summary, weekday, start, end).
 
-    NOTE: a class the timetable system moved to a make-up day is read as a session of that
-    day's weekday. The planner applies its own working calendar instead of the export's moves.
+    Each session keeps its exact class dates. The planner still applies the working calendar, so
+    an exported class on a holiday is cancelled. On a make-up day the classes of the day it
+    follows run, and so do the exported classes dated on the make-up day itself.
     """
     from dateutil.rrule import rrulestr
     from icalendar import Calendar
@@ -646,7 +650,7 @@ def parse_ics(raw: bytes, path: str, semester: Semester, zone: ZoneInfo) -> list
         raise LabShiftError("timetable.ics_invalid", path=path, detail=str(error)) from None
     window_start = datetime.combine(semester.first_day, time(0), zone)
     window_end = datetime.combine(semester.end_day, time(0), zone)
-    grouped: dict[tuple[str, int, time, time, str], set[int]] = {}
+    grouped: dict[tuple[str, int, time, time, str], set[date]] = {}
     sources: dict[tuple[str, int, time, time, str], str] = {}
     # icalendar types each property as a union of every value type, so events are handled as Any.
     events: list[Any] = list(calendar.walk("VEVENT"))
@@ -717,19 +721,20 @@ def parse_ics(raw: bytes, path: str, semester: Semester, zone: ZoneInfo) -> list
             if not 1 <= week <= semester.weeks:
                 continue
             key = (summary, local_start.isoweekday(), local_start.time(), local_end.time(), location)
-            grouped.setdefault(key, set()).add(week)
+            grouped.setdefault(key, set()).add(local_start.date())
             sources.setdefault(key, where)
     sessions = [
         Session(
             course=summary,
             weekday=weekday,
-            weeks=frozenset(weeks),
+            weeks=frozenset(semester.week_of(day) for day in days),
             start=start_time,
             end=end_time,
             location=location,
             source=sources[(summary, weekday, start_time, end_time, location)],
+            dates=frozenset(days),
         )
-        for (summary, weekday, start_time, end_time, location), weeks in sorted(grouped.items())
+        for (summary, weekday, start_time, end_time, location), days in sorted(grouped.items())
     ]
     if not sessions:
         raise LabShiftError("timetable.empty", path=path)

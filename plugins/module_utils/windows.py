@@ -174,10 +174,25 @@ def _day_busy(
 
     if info.timetable_weekday is None or info.timetable_date is None:
         return busy
-    week = semester.week_of(info.timetable_date)
-    for session in sessions_by_weekday.get(info.timetable_weekday, ()):
-        if week not in session.weeks:
-            continue
+    timetable_date = info.timetable_date
+    week = semester.week_of(timetable_date)
+    # A make-up day that follows a weekday of its own week runs that weekday's sessions of the week,
+    # so exact iCalendar dates cannot match it and the week decides.
+    by_week = info.timetable_weekday != timetable_date.isoweekday()
+    running = [
+        session
+        for session in sessions_by_weekday.get(info.timetable_weekday, ())
+        if (week in session.weeks if by_week or session.dates is None else timetable_date in session.dates)
+    ]
+    # Classes an iCalendar export dates on this very day run as well, which matters on make-up
+    # days that follow another day's timetable.
+    chosen = {id(session) for session in running}
+    running += [
+        session
+        for session in sessions_by_weekday.get(day.isoweekday(), ())
+        if session.dates is not None and day in session.dates and id(session) not in chosen
+    ]
+    for session in running:
         start_clock, end_clock = session.clock_times(table, day)
         end_epoch = _epoch(day, None if end_clock == time(0) else end_clock, zone)
         busy.append(Busy(_epoch(day, start_clock, zone), end_epoch, "class", session.course))

@@ -67,7 +67,7 @@ def period_tables(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def sessions(draw: st.DrawFn, weeks: int) -> list[Session]:
+def sessions(draw: st.DrawFn, first_day: date, weeks: int) -> list[Session]:
     result: list[Session] = []
     for _ in range(draw(st.integers(0, 25))):
         weekday = draw(st.integers(1, 7))
@@ -79,6 +79,12 @@ def sessions(draw: st.DrawFn, weeks: int) -> list[Session]:
         else:
             start = draw(st.integers(0, 23 * 60 - 1))
             end = draw(st.integers(start + 1, 23 * 60 + 59))
+            # Some clock sessions carry exact dates, as sessions read from an iCalendar export do.
+            dates = None
+            if draw(st.booleans()):
+                dates = frozenset(
+                    first_day + timedelta(weeks=week - 1, days=weekday - 1) for week in week_set
+                )
             result.append(
                 Session(
                     "c",
@@ -86,6 +92,7 @@ def sessions(draw: st.DrawFn, weeks: int) -> list[Session]:
                     week_set,
                     start=time(start // 60, start % 60),
                     end=time(end // 60, end % 60),
+                    dates=dates,
                 )
             )
     return result
@@ -121,7 +128,7 @@ def scenarios(draw: st.DrawFn) -> tuple[Plan, list[tuple[datetime, datetime]], P
     weeks = draw(st.integers(1, 3))
     semester = Semester("p", first_day, weeks, frozenset(draw(st.sets(st.integers(1, weeks), max_size=1))))
     tables = parse_period_tables(draw(period_tables()))
-    room_sessions = draw(sessions(weeks))
+    room_sessions = draw(sessions(first_day, weeks))
     calendar = WorkingCalendar(parse_overrides(draw(overrides(first_day, weeks))))
     parameters = PlanParameters(draw(st.integers(0, 90)), draw(st.integers(0, 90)), draw(st.integers(0, 240)))
     plan = plan_semester(
@@ -159,8 +166,13 @@ def oracle_classes(
         if info.timetable_date is None:
             continue
         week = semester.week_of(info.timetable_date)
+        by_week = info.timetable_weekday != info.timetable_date.isoweekday()
         for item in room_sessions:
-            if item.weekday != info.timetable_weekday or week not in item.weeks:
+            follows = item.weekday == info.timetable_weekday and (
+                week in item.weeks if by_week or item.dates is None else info.timetable_date in item.dates
+            )
+            dated_today = item.dates is not None and day in item.dates
+            if not follows and not dated_today:
                 continue
             if item.first_period is not None and item.last_period is not None:
                 if item.first_period not in table.periods or item.last_period not in table.periods:

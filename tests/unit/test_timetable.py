@@ -189,6 +189,9 @@ def test_ics_folds_occurrences_into_weeks() -> None:
     basics = by_course["计算机基础"]
     # Every other week from week 1, eight times, without the EXDATE of 23 September (week 3).
     assert basics.weeks == frozenset({1, 5, 7, 9, 11, 13, 15})
+    assert basics.dates is not None
+    assert date(2026, 9, 23) not in basics.dates
+    assert date(2026, 10, 7) in basics.dates
     retake = by_course["补考"]
     assert (retake.weekday, retake.start, retake.end, retake.weeks) == (4, time(14), time(16), frozenset({6}))
 

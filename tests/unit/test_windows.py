@@ -257,3 +257,36 @@ def test_class_until_midnight_blocks_lead() -> None:
     plan = make_plan([clock_session(2, "22:00", "00:00")], date(2026, 11, 2))
     assert (local("2026-11-04T00:30"), local("2026-11-08T23:40")) in windows(plan)
     assert busy_on(plan, date(2026, 11, 3)) == [(time(22, 0), time(0, 0), "class")]
+
+
+def test_ics_class_on_makeup_day_runs() -> None:
+    # An iCalendar export puts a class on Saturday 10 October, a make-up day that follows Friday
+    # 2 October; the Friday class of 2 October was not exported (a holiday).
+    overrides = [{"days": [{"date": "2026-10-10", "kind": "workday", "follows": "2026-10-02"}]}]
+    friday = clock_session(5, "08:00", "09:40")
+    friday_dated = Session(
+        friday.course,
+        5,
+        frozenset({2}),
+        start=friday.start,
+        end=friday.end,
+        dates=frozenset({date(2026, 10, 9)}),
+    )
+    saturday_dated = Session(
+        "补课", 6, frozenset({2}), start=time(14), end=time(16), dates=frozenset({date(2026, 10, 10)})
+    )
+    plan = make_plan([friday_dated, saturday_dated], date(2026, 9, 28), weeks=2, overrides=overrides)
+    assert busy_on(plan, date(2026, 10, 10)) == [(time(14, 0), time(16, 0), "class")]
+    assert busy_on(plan, date(2026, 10, 9)) == [(time(8, 0), time(9, 40), "class")]
+
+
+def test_ics_dates_on_followed_weekday() -> None:
+    # A make-up Saturday that follows "friday" runs the Friday class of the same week (by week),
+    # and a dated session runs only on its dates.
+    overrides = [{"days": [{"date": "2026-10-10", "kind": "workday", "follows": "friday"}]}]
+    dated = Session(
+        "课", 5, frozenset({2}), start=time(8), end=time(9, 40), dates=frozenset({date(2026, 10, 9)})
+    )
+    plan = make_plan([dated], date(2026, 9, 28), weeks=2, overrides=overrides)
+    assert busy_on(plan, date(2026, 10, 10)) == [(time(8, 0), time(9, 40), "class")]
+    assert busy_on(plan, date(2026, 10, 2)) == []
