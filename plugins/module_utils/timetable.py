@@ -8,7 +8,7 @@ Three timetable formats are read into one list of ``Session`` objects:
   planner applies holidays and make-up days the same way for every format.
 
 Teacher names are read and dropped: no output needs them. Every error names the file and line
-(or the iCalendar UID) and tells how to fix the value.
+(or the iCalendar UID) and the fix.
 """
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ class Session:
 
     ``source`` is where it was read (``file:line`` or ``file:UID``), for error messages. An ``end``
     of 00:00 after a later ``start`` is the following midnight (an iCalendar class ending at 24:00).
-    ``dates`` holds the exact class dates of a session read from an iCalendar export, and is None
+    ``dates`` contains the exact class dates of a session read from an iCalendar export, and is None
     for the week-based formats.
     """
 
@@ -558,10 +558,12 @@ def _decode(path: Path, raw: bytes) -> str:
 def parse_wakeup_csv(text: str, path: str, semester_weeks: int | None = None) -> list[Session]:
     """Read the WakeUp 课程表 CSV import format; the 老师 (teacher) column is dropped."""
     reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    # reader.line_num counts physical lines, so a quoted cell with a line break keeps numbers right.
+    rows = [(reader.line_num, row) for row in reader]
     if not rows:
         raise LabShiftError("timetable.empty", path=path)
-    header = [cell.strip() for cell in rows[0]]
+
+    header = [cell.strip() for cell in rows[0][1]]
     positions: dict[str, int] = {}
     for key, names in CSV_COLUMNS.items():
         for index, cell in enumerate(header):
@@ -571,9 +573,10 @@ def parse_wakeup_csv(text: str, path: str, semester_weeks: int | None = None) ->
     missing = [CSV_COLUMNS[key][0] for key in CSV_REQUIRED if key not in positions]
     if missing:
         raise LabShiftError("timetable.csv_header", path=path, columns=", ".join(missing))
+
     sessions: list[Session] = []
     errors: list[LabShiftError] = []
-    for line_number, row in enumerate(rows[1:], start=2):
+    for line_number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         fields = {
@@ -586,6 +589,7 @@ def parse_wakeup_csv(text: str, path: str, semester_weeks: int | None = None) ->
         except LabShiftError as error:
             errors.append(error)
     _raise_collected(errors)
+
     if not sessions:
         raise LabShiftError("timetable.empty", path=path)
     return sessions

@@ -333,3 +333,10 @@ def test_ics_class_ending_at_midnight(tmp_path: Path) -> None:
     assert [(s.weekday, s.start, s.end, s.weeks) for s in sessions] == [
         (2, time(22), time(0), frozenset({1, 2}))
     ]
+
+
+def test_csv_line_numbers_with_multiline_cell() -> None:
+    text = HEADER + '"数据\n结构",1,1,2,,,1-16\nB,9,1,2,,,1-16\n'
+    with pytest.raises(LabShiftError) as caught:
+        parse_wakeup_csv(text, "multi.csv")
+    assert "multi.csv:4" in caught.value.message("en")

@@ -261,7 +261,7 @@ def test_class_until_midnight_blocks_lead() -> None:
 
 def test_ics_class_on_makeup_day_runs() -> None:
     # An iCalendar export puts a class on Saturday 10 October, a make-up day that follows Friday
-    # 2 October; the Friday class of 2 October was not exported (a holiday).
+    # 2 October. The Friday class of 2 October was not exported, because that day is a holiday.
     overrides = [{"days": [{"date": "2026-10-10", "kind": "workday", "follows": "2026-10-02"}]}]
     friday = clock_session(5, "08:00", "09:40")
     friday_dated = Session(
