@@ -79,7 +79,7 @@ class ActionModule(SwitchAction):
             return {"changed": False, "switch": state, "skipped_reason": "check mode changes no node"}
         if action == "join":
             deadline = max(parse_time(spec["deadline"]) for spec in state["rooms"].values())
-            join_nodes(api, results, deadline, settings, runtime)
+            join_nodes(api, results, deadline, settings, runtime, parse_time(state["started_at"]))
         elif action == "drain":
             self.drain(api, state, results, runtime)
         else:

@@ -94,15 +94,17 @@ def join_nodes(
     deadline: datetime,
     settings: SwitchSettings,
     runtime: Runtime,
+    run_started: datetime | None = None,
 ) -> None:
     """Wait for each node to be Ready, then uncordon it and label it as platform.
 
     Nodes that are not Ready at ``deadline`` are reported as failed; the others are switched as
-    soon as they arrive.
+    soon as they arrive. The join time in each result counts from ``run_started`` (the start of
+    the run, before power-on) when given.
     """
-    started = runtime.clock()
+    started = run_started or runtime.clock()
     views = api.list_nodes()
-    apply_annotation_holds(views, results, started)
+    apply_annotation_holds(views, results, runtime.clock())
     pending = set(active(results))
     while pending:
         ready = sorted(name for name in pending if name in views and views[name].ready == "True")

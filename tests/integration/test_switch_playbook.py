@@ -165,7 +165,7 @@ def test_switch_platform_then_teaching(sandbox: tuple[DoubleServer, Path]) -> No
         assert packets[mac].payload_hex == expected.hex(), name
         assert packets[mac].source.startswith("127.0.0.1:")
 
-    deadline = (datetime.now(UTC) + timedelta(seconds=20)).isoformat(timespec="seconds")
+    deadline = (datetime.now(UTC) + timedelta(seconds=45)).isoformat(timespec="seconds")
     with server.state.lock:
         server.state.put_new(
             "pods",
