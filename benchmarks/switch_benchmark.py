@@ -1,7 +1,7 @@
 """Measure the orchestration time and controller CPU of playbooks/switch.yml at 10 and 50 workstations.
 
 The Kubernetes API and the machines are the test double from tests/doubles/k8s_api.py, which
-answers at once and boots a machine in ``--boot-seconds``; Wake-on-LAN packets go to it on a
+responds at once and boots a machine in ``--boot-seconds``; Wake-on-LAN packets go to it on a
 loopback UDP port. The inventory has the sandbox's names, rooms, MAC addresses and switch settings
 (inventories/sandbox/group_vars/all/switch.yml). With the sandbox's
 labshift_switch_teaching_boot=none, switch.yml connects to no workstation, so no containers are

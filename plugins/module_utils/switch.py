@@ -206,7 +206,7 @@ class SwitchSettings:
 
 @dataclass
 class NodeResult:
-    """What happened to one node; ``reason_key`` is a message key rendered in the report."""
+    """Outcome and reason of one node; ``reason_key`` is a message key rendered in the report."""
 
     node: str
     room: str
@@ -332,9 +332,9 @@ def load_plan(path: str | Path) -> dict[str, Any]:
 def plan_class_start(plan: Mapping[str, Any], room: str, now: datetime) -> datetime | None:
     """Return the start of the class that ends the platform window containing ``now``.
 
-    The planner fires the switch-to-teaching job at the window end (its ``handback_deadline``,
-    which is the class start minus the hand-back buffer), so the buffer is the time the hand-back
-    steps have, and the class start is the bound none of them may pass.
+    The planner fires the switch-to-teaching job at the window end, its ``handback_deadline``,
+    which is the class start minus the hand-back buffer. So the buffer is the time the hand-back
+    steps have, and no step may pass the class start.
     """
     window = windows.window_at(plan, room, now)
     if window is None:

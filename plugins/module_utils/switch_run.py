@@ -66,11 +66,11 @@ def plan_run(
     hosts after ``--limit``). Every input is checked before anything changes.
     """
     direction = check_direction(direction)
-    wanted = parse_rooms(rooms)
+    requested_rooms = parse_rooms(rooms)
     room_of_group = {
         str(spec.get("group", f"room_{room}")): str(room) for room, spec in labshift_rooms.items()
     }
-    for room in wanted:
+    for room in requested_rooms:
         if room not in labshift_rooms:
             raise LabShiftError(
                 "switch.room.unknown", room=room, known=", ".join(sorted(labshift_rooms)) or "-"
@@ -78,7 +78,7 @@ def plan_run(
     play_set = set(play_hosts)
     hosts: dict[str, dict[str, Any]] = {}
     for group, room in sorted(room_of_group.items(), key=lambda item: item[1]):
-        if wanted and room not in wanted:
+        if requested_rooms and room not in requested_rooms:
             continue
         for host in groups.get(group, []):
             if host not in play_set:

@@ -1,10 +1,10 @@
 """Test double of the Kubernetes API server and of the lab machines behind it.
 
-This is a double, not Kubernetes: a threaded HTTP server on a loopback port that speaks enough of
-the real Kubernetes REST API (discovery, get, list with label and field selectors, create, replace
-with resourceVersion checks, merge and JSON patches, delete with grace periods, the pod eviction
-subresource) for the kubernetes Python client and the kubernetes.core modules. It stores objects in
-memory and adds the reactions the switch jobs depend on:
+This is a double, not Kubernetes. It is a threaded HTTP server on a loopback port that serves
+enough of the real Kubernetes REST API for the kubernetes Python client and the kubernetes.core
+modules: discovery, get, list with label and field selectors, create, replace with resourceVersion
+checks, merge and JSON patches, delete with grace periods, and the pod eviction subresource. It
+stores objects in memory and adds the reactions the switch jobs depend on:
 
 - each configured machine has a simulated kubelet: a machine that boots into Linux registers its
   Node and reports Ready; a machine that is off or in the teaching system stops heartbeating, so
@@ -272,7 +272,7 @@ def json_patch(target: JsonDict, operations: list[JsonDict]) -> JsonDict:
 
 @dataclass
 class Machine:
-    """A lab workstation as the double sees it: power state and simulated kubelet."""
+    """A lab workstation in the double: its power state and its simulated kubelet."""
 
     name: str
     mac: str

@@ -1,7 +1,7 @@
 """The switch jobs' Kubernetes calls against a real cluster, when KUBECONFIG names one.
 
-Skipped otherwise. The tests only read nodes, pods and disruption budgets, and create and delete
-one Lease in the ``default`` namespace; they never cordon, drain or delete a node.
+Skipped otherwise. The tests read nodes, pods and disruption budgets and create and delete one
+Lease in the ``default`` namespace. They never cordon, drain or delete a node.
 """
 
 from __future__ import annotations
