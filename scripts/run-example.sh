@@ -55,6 +55,7 @@ if [[ "$LAST_CHANGED" != 0 ]]; then
   exit 1
 fi
 
+run_playbook plan-sandbox "${sandbox[@]}" playbooks/plan.yml
 scripts/start-doubles.sh
 run_playbook switch-to-platform "${sandbox[@]}" playbooks/switch.yml -e labshift_switch_direction=platform
 run_playbook switch-to-teaching "${sandbox[@]}" playbooks/switch.yml -e labshift_switch_direction=teaching
