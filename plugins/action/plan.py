@@ -40,7 +40,7 @@ def bilingual(error: LabShiftError, language: str) -> str:
     return f"{error.message(language)}\n\n{error.message(other)}"
 
 
-class ActionModule(ActionBase):  # ansible-core ships no type hints
+class ActionModule(ActionBase):
     """Plan on the controller; nothing runs on the managed hosts."""
 
     TRANSFERS_FILES = False
