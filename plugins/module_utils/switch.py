@@ -113,8 +113,8 @@ register(
             "this run changed nothing",
         },
         "switch.reason.not_attempted": {
-            "zh": "未执行：{detail}",
-            "en": "not attempted: {detail}",
+            "zh": "未执行：本次运行在处理该节点之前已停止，或处于检查模式",
+            "en": "not attempted: the run stopped before reaching this node, or ran in check mode",
         },
         # Notices and the report.
         "switch.notice.closing": {

@@ -243,3 +243,16 @@ def test_switch_rejects_unknown_room(sandbox: tuple[DoubleServer, Path]) -> None
     assert "room 'z' is not in labshift_rooms" in result.stdout
     assert server.state.wol_packets == []
     assert server.state.list("leases", None) == []
+
+
+def test_switch_check_mode_changes_nothing(sandbox: tuple[DoubleServer, Path]) -> None:
+    server, inventory = sandbox
+
+    result = run_switch(inventory, "--check", "-e", "labshift_switch_direction=platform")
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "not attempted" in result.stdout
+    assert server.state.wol_packets == []
+    assert server.state.list("leases", None) == []
+    assert [machine.state for machine in server.state.machines.values()] == ["off", "linux", "off", "off"]
+    assert not (inventory.parent / "output" / "switch").exists()

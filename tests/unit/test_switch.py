@@ -282,3 +282,11 @@ def test_notice_names_room_and_time() -> None:
     assert zh.startswith("信息楼 301 机房 将在 2026-03-02 19:55 CST 关闭")
     assert en.startswith("Lab 301 closes at 2026-03-02 19:55 CST")
     assert "NFS" in en
+
+
+def test_report_renders_unfinished_nodes() -> None:
+    pending = NodeResult(node="ws-a03", room="a")
+    text = render_report_text("teaching", NOW.isoformat(), {"a": "12:00"}, [pending], "en")
+    assert "not attempted" in text
+    assert "0 switched" in text
+    assert "1 skipped" in text
