@@ -1,7 +1,7 @@
 """Fault cases of the switch jobs against the Kubernetes API double (a double, not Kubernetes).
 
 Each test drives the same functions the action plugins call, with timings in seconds instead of
-minutes, and checks that the hand-back deadline holds and that the per-node result says what
+minutes, and checks that the hand-back deadline holds and that the per-node result reports what
 happened. The double serves the real Kubernetes HTTP API on loopback (tests/doubles/k8s_api.py).
 """
 
@@ -31,6 +31,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.k8s_nodes import (  #
     drain_nodes,
     drain_started_at,
     join_nodes,
+    notify_pods,
 )
 from ansible_collections.labshift.lab.plugins.module_utils.switch import (  # noqa: E402
     CLOSES_AT_ANNOTATION,
@@ -338,3 +339,32 @@ def test_rerun_after_crash_completes_handback(lab_factory: LabFactory) -> None:
     assert lab.pod_names() == []
     assert lab.api.list_nodes() == {}
     assert datetime.now(UTC) <= deadline + SLACK
+
+
+def test_notice_reaches_user_pods_only(lab_factory: LabFactory) -> None:
+    lab = lab_factory(machines(("ws-1", "linux", "normal")))
+    time.sleep(0.3)
+    lab.create_pod("notebook-erin", "ws-1")
+    with lab.server.state.lock:
+        lab.server.state.put_new(
+            "pods",
+            "kube-system",
+            {
+                "metadata": {
+                    "name": "nvidia-device-plugin-ws-1",
+                    "ownerReferences": [{"kind": "DaemonSet", "name": "nvidia-device-plugin", "uid": "u1"}],
+                },
+                "spec": {"nodeName": "ws-1"},
+            },
+        )
+
+    count = notify_pods(lab.api, ["ws-1"], "Room A closes at 19:55", "2026-03-02T19:55:00+08:00", SETTINGS)
+
+    pods = {key[2]: pod for key, pod in lab.server.state.objects.items() if key[0] == "pods"}
+    assert count == 1
+    user_annotations = pods["notebook-erin"]["metadata"]["annotations"]
+    assert user_annotations[CLOSES_AT_ANNOTATION] == "2026-03-02T19:55:00+08:00"
+    assert user_annotations["labshift.io/notice"] == "Room A closes at 19:55"
+    assert CLOSES_AT_ANNOTATION not in (
+        pods["nvidia-device-plugin-ws-1"]["metadata"].get("annotations") or {}
+    )
