@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError
 from ansible_collections.labshift.lab.plugins.module_utils.switch import SwitchSettings, load_plan
 from ansible_collections.labshift.lab.plugins.module_utils.switch_action import SwitchAction, utc_now
 from ansible_collections.labshift.lab.plugins.module_utils.switch_run import plan_run
@@ -39,7 +40,12 @@ class ActionModule(SwitchAction):
         plan = None
         plan_path = args.get("plan_path") or ""
         if args["direction"] == "teaching" and not args.get("deadline"):
-            plan = load_plan(Path(plan_path))
+            try:
+                plan = load_plan(Path(plan_path))
+            except LabShiftError:
+                if settings.unplanned_handback_seconds <= 0:
+                    raise
+                plan = {}
         groups: Mapping[str, Any] = task_vars.get("groups") or {}
         hostvars = task_vars.get("hostvars") or {}
         play_hosts = list(task_vars.get("ansible_play_hosts_all") or [])

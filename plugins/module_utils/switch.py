@@ -175,6 +175,8 @@ class SwitchSettings:
     delete_node_objects: bool = True
     lock_namespace: str = "labshift-system"
     workers: int = 16
+    # Deadline distance for a hand-back outside every planned window (0 rejects such a run).
+    unplanned_handback_seconds: float = 0.0
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SwitchSettings:
@@ -336,6 +338,8 @@ def plan_class_start(plan: Mapping[str, Any], room: str, now: datetime) -> datet
     which is the class start minus the hand-back buffer. So the buffer is the time the hand-back
     steps have, and no step may pass the class start.
     """
+    if room not in (plan.get("rooms") or {}):
+        return None
     window = windows.window_at(plan, room, now)
     if window is None:
         return None
@@ -353,14 +357,17 @@ def resolve_deadline(
 ) -> datetime:
     """Return the time by which the switch must be complete for ``room``.
 
-    An explicit override wins. For teaching it is the start of the next class from the plan; for
-    platform it is now plus the join timeout.
+    An explicit override wins. For teaching it is the start of the next class from the plan, or
+    now plus ``unplanned_handback_seconds`` when the plan has no window at ``now`` and that setting
+    is positive. For platform it is now plus the join timeout.
     """
     if override:
         return parse_time(override)
     if direction == "platform":
         return now + timedelta(seconds=settings.join_timeout_seconds)
     deadline = plan_class_start(plan or {}, room, now)
+    if deadline is None and settings.unplanned_handback_seconds > 0:
+        return now + timedelta(seconds=settings.unplanned_handback_seconds)
     if deadline is None:
         raise LabShiftError("switch.deadline.missing", plan=plan_path or "-", room=room, now=format_time(now))
     return deadline

@@ -290,3 +290,14 @@ def test_report_renders_unfinished_nodes() -> None:
     assert "not attempted" in text
     assert "0 switched" in text
     assert "1 skipped" in text
+
+
+def test_unplanned_handback_uses_fallback() -> None:
+    settings = SwitchSettings(unplanned_handback_seconds=900)
+    later = NOW + timedelta(hours=2)
+    outside = resolve_deadline("teaching", later, settings, "a", None, plan_with_window(), "plan.json")
+    missing_room = resolve_deadline("teaching", NOW, settings, "b", None, plan_with_window(), "plan.json")
+    inside = resolve_deadline("teaching", NOW, settings, "a", None, plan_with_window(), "plan.json")
+    assert outside == later + timedelta(minutes=15)
+    assert missing_room == NOW + timedelta(minutes=15)
+    assert inside == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
