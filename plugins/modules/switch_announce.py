@@ -8,8 +8,9 @@ module: switch_announce
 short_description: Announce on JupyterHub when the rooms of a switch-over run close
 description:
   - Posts one announcement with the closing time of each room, in Chinese and English, to the
-    jupyterhub-announcement service (C(POST <hub_url><path>) with C({"announcement": text}) and an
-    C(Authorization: token ...) header).
+    jupyterhub-announcement service. The request is a C(POST) to O(hub_url) followed by O(path),
+    with a JSON body whose C(announcement) field is the text, and the header C(Authorization) set
+    to C(token <api_token>).
   - A failed request is a warning, not a failure, so the hand-back keeps its deadline.
 version_added: 0.1.0
 author: LabShift developers

@@ -11,7 +11,7 @@ description:
     namespace, so runs from any operations host (AWX or systemd timers) exclude each other.
   - A Lease expires C(lease_seconds) after its last renewal; the node steps renew it while they
     wait, and a run after a crashed one takes it over once it expired.
-  - With O(state=present), a room held by another live run is not switched: its nodes are
+  - With O(state=present), a room held by another live run is not switched, and its nodes are
     reported as skipped, and the other rooms go on.
 version_added: 0.1.0
 author: LabShift developers
