@@ -190,6 +190,8 @@ def lock_renewer(api: KubeApi, state: Mapping[str, Any], clock: Any) -> Any:
         if last_renewal and (now - last_renewal[0]).total_seconds() < settings.lease_seconds / 3:
             return
         for room in rooms:
+            # NOTE: a failed renewal is not raised. It only happens when this controller stalled
+            # for longer than the lease, and then another run may already own the room.
             try_acquire(api, settings.lock_namespace, room, state["run_id"], settings.lease_seconds, now)
         last_renewal[:] = [now]
 

@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -120,13 +122,9 @@ def test_writes_follow_api_semantics(double: tuple[DoubleServer, Any, int]) -> N
 
 def test_requests_without_token_are_rejected(double: tuple[DoubleServer, Any, int]) -> None:
     server, _, _ = double
-    request = subprocess.run(
-        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"{server.url}/api/v1/nodes"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert request.stdout == "401"
+    with pytest.raises(urllib.error.HTTPError) as rejected:
+        urllib.request.urlopen(f"{server.url}/api/v1/nodes", timeout=5)
+    assert rejected.value.code == 401
 
 
 def test_eviction_honours_disruption_budget(double: tuple[DoubleServer, Any, int]) -> None:
