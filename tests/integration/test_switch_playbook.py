@@ -256,3 +256,34 @@ def test_switch_check_mode_changes_nothing(sandbox: tuple[DoubleServer, Path]) -
     assert server.state.list("leases", None) == []
     assert [machine.state for machine in server.state.machines.values()] == ["off", "linux", "off", "off"]
     assert not (inventory.parent / "output" / "switch").exists()
+
+
+def test_switch_skips_room_locked_by_other_run(sandbox: tuple[DoubleServer, Path]) -> None:
+    server, inventory = sandbox
+    renewed = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with server.state.lock:
+        server.state.ensure_namespace("labshift-system")
+        server.state.put_new(
+            "leases",
+            "labshift-system",
+            {
+                "metadata": {"name": "labshift-switch-a"},
+                "spec": {"holderIdentity": "awx-job-41", "leaseDurationSeconds": 300, "renewTime": renewed},
+            },
+        )
+
+    result = run_switch(inventory, "-e", "labshift_switch_direction=platform")
+
+    assert result.returncode != 0
+    assert "awx-job-41" in result.stdout
+    report = latest_report(inventory, "platform")
+    by_node = {node["node"]: node for node in report["nodes"]}
+    assert by_node["ws-a01"]["outcome"] == "skipped"
+    assert by_node["ws-a01"]["reason_key"] == "switch.reason.locked"
+    assert by_node["ws-b01"]["outcome"] == "switched"
+    assert [
+        packet.mac for packet in server.state.wol_packets if packet.mac.startswith("02:1a:b5:00:0a")
+    ] == []
+    lease = server.state.get("leases", "labshift-system", "labshift-switch-a")
+    assert lease["spec"]["holderIdentity"] == "awx-job-41"
+    assert ("leases", "labshift-system", "labshift-switch-b") not in server.state.objects
