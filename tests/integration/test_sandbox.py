@@ -125,6 +125,12 @@ def test_sandbox_create_check_destroy() -> None:
     assert summed(first, "failures") == 0
     assert summed(first, "unreachable") == 0
 
+    rendered = yaml.safe_load(
+        (REPO / "output" / "sandbox" / "inventory" / "hosts.yml").read_text(encoding="utf-8")
+    )
+    static = yaml.safe_load((REPO / "inventories" / "sandbox" / "hosts.yml").read_text(encoding="utf-8"))
+    assert rendered == static
+
     hosts = ssh_hosts()
     assert len(hosts) == 9
     state_dir = Path.home() / ".local" / "state" / "labshift" / "sandbox"
