@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -287,3 +289,68 @@ def test_switch_skips_room_locked_by_other_run(sandbox: tuple[DoubleServer, Path
     lease = server.state.get("leases", "labshift-system", "labshift-switch-a")
     assert lease["spec"]["holderIdentity"] == "awx-job-41"
     assert ("leases", "labshift-system", "labshift-switch-b") not in server.state.objects
+
+
+def test_switch_rerun_after_crash_completes(sandbox: tuple[DoubleServer, Path]) -> None:
+    server, inventory = sandbox
+    with server.state.lock:
+        for name in ("ws-a01", "ws-b01"):
+            server.state.set_machine_state(name, "linux")
+    time.sleep(1.0)
+    deadline = (datetime.now(UTC) + timedelta(seconds=90)).isoformat(timespec="seconds")
+    arguments = [
+        "-e",
+        "labshift_switch_direction=teaching",
+        "-e",
+        "labshift_switch_rooms=a,b",
+        "-e",
+        f"labshift_switch_deadline={deadline}",
+        "-e",
+        "labshift_switch_grace_minutes=0.25",
+        "-e",
+        "labshift_switch_lease_seconds=4",
+        "-e",
+        "labshift_switch_lock_wait_seconds=20",
+        "--limit",
+        "ws-a01,ws-b01",
+    ]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
+    command = [
+        str(ANSIBLE_PLAYBOOK),
+        "-i",
+        str(inventory),
+        str(REPO_ROOT / "playbooks" / "switch.yml"),
+        *arguments,
+    ]
+
+    # The first run dies (SIGKILL to its whole process group) once it has cordoned the nodes.
+    first = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(600):
+            with server.state.lock:
+                nodes = [server.state.objects.get(("nodes", "", name)) for name in ("ws-a01", "ws-b01")]
+            if all(node and node.get("spec", {}).get("unschedulable") for node in nodes):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the first run never cordoned the nodes")
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    assert server.state.get("leases", "labshift-system", "labshift-switch-a")["spec"]["holderIdentity"]
+
+    second = run_switch(inventory, *arguments)
+
+    assert second.returncode == 0, second.stdout[-3000:]
+    report = latest_report(inventory, "teaching")
+    assert outcomes(report) == {"ws-a01": "switched", "ws-b01": "switched"}
+    for node in report["nodes"]:
+        assert datetime.fromisoformat(node["finished_at"]) <= datetime.fromisoformat(deadline)
+    assert server.state.list("leases", "labshift-system") == []
