@@ -731,6 +731,8 @@ class DoubleServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # The default listen backlog of 5 drops connections when a run opens 16 at once.
+    request_queue_size = 128
 
     def __init__(
         self,
