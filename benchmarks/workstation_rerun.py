@@ -6,10 +6,11 @@ creates (or reuses) the sandbox with the requested number of workstations throug
 playbooks/sandbox.yml, converges them once, then times the re-run twice per size: with the
 project's tuned settings (ansible.cfg plus the mitogen strategy) and with Ansible's defaults.
 
-For each run it records wall time and controller CPU: user plus system time of ansible-playbook
-and every process it started (resource.getrusage(RUSAGE_CHILDREN)), plus the SSH ControlPersist
-masters, which detach from the process tree and are read from /proc before they are stopped.
-CPU per host-task divides that by the number of task results in the PLAY RECAP.
+For each run it records wall time and controller CPU. Controller CPU is the user plus system time
+of ansible-playbook and every process it started (resource.getrusage(RUSAGE_CHILDREN)). The SSH
+ControlPersist masters detach from the process tree, so their CPU time is read from /proc before
+they are stopped. CPU per host-task divides the total by the number of task results in the PLAY
+RECAP.
 
     .venv/bin/python benchmarks/workstation_rerun.py --sizes 10 50 --output benchmarks/results/workstations.md
 """
@@ -73,8 +74,8 @@ def settings_environment(settings: str, control_dir: Path) -> dict[str, str]:
 
     ``tuned`` is the project's ansible.cfg (forks 50, pipelining, ControlPersist, smart gathering
     with a JSON fact cache) plus the mitogen_linear strategy. ``defaults`` reads no configuration
-    file, so every setting is Ansible's default (forks 5, no pipelining, implicit gathering, no fact
-    cache, linear strategy); only the paths to the roles and the collection are given, because the
+    file, so every setting is Ansible's default: forks 5, no pipelining, implicit gathering, no fact
+    cache and the linear strategy. Only the roles and collection paths are given, because the
     playbook cannot run without them.
     """
     environment = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}

@@ -1,8 +1,8 @@
 """Workstation roles through ansible-playbook on the controller, without any test host.
 
-These cover what needs no container: the GPU-sharing manifests rendered and validated for the
-cluster's Kubernetes version, the kubeadm join file for both kubeadm API versions, and the
-bilingual errors for bad input, which stop a role before it changes anything. The roles on a
+These cover what needs no container. The GPU-sharing manifests are rendered and validated for the
+cluster's Kubernetes version, the kubeadm join file is rendered for both kubeadm API versions, and
+bad input must stop a role with a bilingual error before it changes anything. The roles on a
 real Debian 12 host are covered by the molecule scenario molecule/workstation.
 """
 
@@ -121,7 +121,7 @@ def test_gpu_manager_daemonset_fixed(gpu_manager_output: Path) -> None:
     assert "--container-runtime-endpoint=/run/containerd/containerd.sock" in flags
 
 
-def test_upstream_daemonset_rejected_for_current_kubernetes() -> None:
+def test_upstream_daemonset_rejected() -> None:
     # gpu-manager's shipped manifest kind and API version; the check the role runs must reject it.
     upstream = {
         "apiVersion": "extensions/v1beta1",
