@@ -224,7 +224,7 @@ def schedules(
 def stale_schedules(existing: Sequence[Mapping[str, Any]], desired: Sequence[Mapping[str, Any]]) -> list[int]:
     """Return the ids of existing schedules that the plan does not contain for the same job template.
 
-    ``existing`` holds AWX schedule objects; their job template name is read from
+    ``existing`` contains AWX schedule objects; their job template name is read from
     ``summary_fields.unified_job_template.name``, so a schedule that moved to another job
     template counts as stale under the old one.
     """

@@ -82,7 +82,7 @@ CREDENTIAL_TYPES: list[dict[str, Any]] = [
     },
 ]
 
-# Fields each resource needs on create; AWX answers 400 with {field: ["This field is required."]}.
+# Fields each resource needs on create; AWX returns 400 with {field: ["This field is required."]}.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "organizations": ("name",),
     "projects": ("name", "organization"),
