@@ -28,7 +28,7 @@ options:
     type: dict
     required: true
   name_prefix:
-    description: First word of every job template name, as in C(LabShift room a: switch to platform).
+    description: First word of every job template name, followed by the room and the direction.
     type: str
     default: LabShift
   existing:

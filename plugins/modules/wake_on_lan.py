@@ -10,7 +10,7 @@ description:
   - Sends magic packets (six 0xFF bytes, then the MAC address sixteen times, optionally a SecureOn
     password) for every MAC in O(macs) to the directed broadcast address of the lab subnet.
   - All packets leave from one UDP socket on the host that runs the module, usually the controller
-    with C(delegate_to: localhost) and C(run_once: true), so one task wakes a whole room.
+    with delegate_to set to localhost and run_once set to true, so one task wakes a whole room.
   - Every MAC is validated before the first packet is sent; invalid or duplicate MACs fail the task
     with a Chinese or English message chosen by O(language).
   - Unlike M(community.general.wakeonlan), which sends for one MAC per call, this module batches a
