@@ -252,3 +252,31 @@ def test_real_awx_ping() -> None:
     with urllib.request.urlopen(f"{host}/api/v2/ping/", timeout=10) as response:
         ping = json.loads(response.read())
     assert "version" in ping
+
+
+def test_double_pages_and_filters(awx: AwxDouble) -> None:
+    for index in range(5):
+        request = urllib.request.Request(
+            awx.base + "/api/v2/organizations/",
+            data=json.dumps({"name": f"org-{index}"}).encode(),
+            headers={**awx.headers, "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
+
+    first = awx.get("/api/v2/organizations/?page_size=2")
+    assert first["count"] == 5
+    assert [item["name"] for item in first["results"]] == ["org-0", "org-1"]
+    names = [item["name"] for item in first["results"]]
+    next_page = first["next"]
+    while next_page is not None:
+        page = awx.get(next_page)
+        names.extend(item["name"] for item in page["results"])
+        next_page = page["next"]
+    assert names == [f"org-{index}" for index in range(5)]
+
+    by_name = awx.get("/api/v2/organizations/?name=org-3")
+    assert [item["name"] for item in by_name["results"]] == ["org-3"]
+    either = awx.get(f"/api/v2/organizations/?or__id={by_name['results'][0]['id']}&or__name=org-1")
+    assert sorted(item["name"] for item in either["results"]) == ["org-1", "org-3"]
