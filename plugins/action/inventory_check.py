@@ -28,7 +28,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.messages import (
 SETTING_PREFIX = "labshift_"
 
 
-class ActionModule(ActionBase):  # type: ignore[misc]  # ansible ships no type stubs
+class ActionModule(ActionBase):
     """Check the whole inventory once, on the controller, without connecting to any host."""
 
     TRANSFERS_FILES = False
