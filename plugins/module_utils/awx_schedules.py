@@ -212,26 +212,8 @@ def schedules(
                 "unified_job_template": job_template_name(prefix, room, job),
                 "rrule": rrule,
                 "description": str(entry.get("description") or ""),
-                "room": room,
-                "job": job,
             }
         )
     if errors:
         raise errors[0] if len(errors) == 1 else LabShiftErrors(errors)
     return result
-
-
-def stale_schedules(existing: Sequence[Mapping[str, Any]], desired: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Return the ids of existing schedules that the plan does not contain for the same job template.
-
-    ``existing`` contains AWX schedule objects; their job template name is read from
-    ``summary_fields.unified_job_template.name``, so a schedule that moved to another job
-    template counts as stale under the old one.
-    """
-    wanted = {(str(item["name"]), str(item["unified_job_template"])) for item in desired}
-    stale: list[int] = []
-    for item in existing:
-        template = item.get("summary_fields", {}).get("unified_job_template", {}).get("name")
-        if (str(item.get("name")), str(template)) not in wanted:
-            stale.append(int(item["id"]))
-    return sorted(stale)

@@ -14,8 +14,8 @@ description:
     rule, no EXDATE, RDATE, SECONDLY, numbered BYDAY, COUNT above 999 or COUNT with UNTIL) and the
     LabShift rules (DTSTART with a TZID, UNTIL in UTC).
   - Every problem in the file is reported in one failure, before any AWX object changes.
-  - Given O(existing), the ids of schedules AWX has that the plan no longer contains for the same job
-    template are returned as RV(stale), so a new semester's plan replaces the old schedules.
+  - M(labshift.lab.awx_schedules) then applies the schedules to AWX and deletes those the plan no
+    longer contains.
 version_added: 0.1.0
 author: LabShift developers
 options:
@@ -31,13 +31,6 @@ options:
     description: First word of every job template name, followed by the room and the direction.
     type: str
     default: LabShift
-  existing:
-    description:
-      - Schedules that AWX has now for the LabShift job templates, as the AWX API returns them
-        (C(id), C(name) and C(summary_fields.unified_job_template.name) are read).
-    type: list
-    elements: dict
-    default: []
   language:
     description: Language of error messages, normally C(labshift_language).
     type: str
@@ -82,13 +75,6 @@ schedules:
       unified_job_template: "LabShift room a: switch to platform"
       rrule: "DTSTART;TZID=Asia/Shanghai:20260907T114000 RRULE:FREQ=DAILY;INTERVAL=1;UNTIL=20260930T034000Z"
       description: "Room a: switch to platform"
-      room: a
-      job: to_platform
-stale:
-  description: Ids of schedules in O(existing) that the plan no longer contains.
-  returned: always
-  type: list
-  elements: int
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
@@ -97,7 +83,6 @@ from ansible_collections.labshift.lab.plugins.module_utils.awx_schedules import 
     job_templates,
     load_plan,
     schedules,
-    stale_schedules,
 )
 from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError  # noqa: E402
 
@@ -108,7 +93,6 @@ def main() -> None:
             "plan_file": {"type": "path", "required": True},
             "rooms": {"type": "dict", "required": True},
             "name_prefix": {"type": "str", "default": "LabShift"},
-            "existing": {"type": "list", "elements": "dict", "default": []},
             "language": {"type": "str", "default": "zh", "choices": ["zh", "en"]},
         },
         supports_check_mode=True,
@@ -124,7 +108,6 @@ def main() -> None:
         changed=False,
         job_templates=[spec.as_dict() for spec in job_templates(params["rooms"], params["name_prefix"])],
         schedules=planned,
-        stale=stale_schedules(params["existing"], planned),
     )
 
 

@@ -17,7 +17,6 @@ from ansible_collections.labshift.lab.plugins.module_utils.awx_schedules import 
     load_plan,
     rrule_problems,
     schedules,
-    stale_schedules,
 )
 from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError, LabShiftErrors
 
@@ -172,13 +171,3 @@ def test_load_plan_errors(tmp_path: Path) -> None:
     mapping.write_text(json.dumps({"room": "a"}), encoding="utf-8")
     with pytest.raises(LabShiftError):
         load_plan(mapping)
-
-
-def test_stale_schedules_by_name_and_template() -> None:
-    desired = [{"name": "s1", "unified_job_template": "T1"}, {"name": "s2", "unified_job_template": "T2"}]
-    existing = [
-        {"id": 1, "name": "s1", "summary_fields": {"unified_job_template": {"name": "T1"}}},
-        {"id": 2, "name": "s2", "summary_fields": {"unified_job_template": {"name": "T1"}}},
-        {"id": 3, "name": "old", "summary_fields": {"unified_job_template": {"name": "T2"}}},
-    ]
-    assert stale_schedules(existing, desired) == [2, 3]
