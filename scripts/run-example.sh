@@ -46,7 +46,7 @@ run_playbook preflight-example "${example[@]}" playbooks/preflight.yml
 run_playbook plan-example "${example[@]}" playbooks/plan.yml
 run_playbook presets-example "${example[@]}" playbooks/presets.yml
 
-run_playbook sandbox-create playbooks/sandbox.yml
+run_playbook sandbox-create "${sandbox[@]}" playbooks/sandbox.yml
 run_playbook secrets-sandbox "${sandbox[@]}" playbooks/secrets.yml
 run_playbook site-sandbox-1 "${sandbox[@]}" playbooks/site.yml
 run_playbook site-sandbox-2 "${sandbox[@]}" playbooks/site.yml
@@ -55,11 +55,11 @@ if [[ "$LAST_CHANGED" != 0 ]]; then
   exit 1
 fi
 
-run_playbook plan-sandbox "${sandbox[@]}" playbooks/plan.yml
 scripts/start-doubles.sh
+trap scripts/stop-doubles.sh EXIT
 run_playbook switch-to-platform "${sandbox[@]}" playbooks/switch.yml -e labshift_switch_direction=platform
 run_playbook switch-to-teaching "${sandbox[@]}" playbooks/switch.yml -e labshift_switch_direction=teaching
-run_playbook awx-sandbox "${sandbox[@]}" playbooks/awx.yml
+run_playbook awx-sandbox "${sandbox[@]}" playbooks/awx.yml -e @output/sandbox/doubles/awx-secrets.yml
 
 echo
 echo "LabShift main job finished. Outputs:"
