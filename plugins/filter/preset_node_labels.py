@@ -13,8 +13,8 @@ name: preset_node_labels
 short_description: Compute the node labels of a workstation that preset node selections match
 version_added: 0.1.0
 description:
-  - Returns C(labshift.lab/room) (the room id from O(rooms) whose group is in O(_input)) and
-    C(labshift.lab/gpu-model) (O(gpu_model) with characters that label values do not allow
+  - Returns C(labshift.io/room) (the room id from O(rooms) whose group is in O(_input)) and
+    C(labshift.io/gpu-model) (O(gpu_model) with characters that label values do not allow
     replaced by C(-), for example C(NVIDIA-GeForce-RTX-3070)).
   - The KubeSpawner profiles of presets with C(nodes.room) or C(nodes.gpu_model) select nodes by
     these labels, so the workstation role must label each node with this mapping.
@@ -56,7 +56,7 @@ EXAMPLES = r"""
         labels: "{{ group_names | labshift.lab.preset_node_labels(labshift_rooms,
                     gpu_model=workstation_gpu_model | default(''), host=inventory_hostname) }}"
 # ws-a01 in room_a with an RTX 3070:
-#   {'labshift.lab/room': 'a', 'labshift.lab/gpu-model': 'NVIDIA-GeForce-RTX-3070'}
+#   {'labshift.io/room': 'a', 'labshift.io/gpu-model': 'NVIDIA-GeForce-RTX-3070'}
 """
 
 RETURN = r"""

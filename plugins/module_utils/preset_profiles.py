@@ -38,8 +38,8 @@ register(
 )
 
 # Node labels that the workstation role puts on each GPU worker node.
-ROOM_LABEL = "labshift.lab/room"
-GPU_MODEL_LABEL = "labshift.lab/gpu-model"
+ROOM_LABEL = "labshift.io/room"
+GPU_MODEL_LABEL = "labshift.io/gpu-model"
 
 _LABEL_VALUE_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
 

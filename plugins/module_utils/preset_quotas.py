@@ -36,7 +36,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.quantities import for
 QUOTA_NAME = "labshift-sessions"
 LIMIT_RANGE_NAME = "labshift-session-defaults"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "labshift"}
-GROUP_LABEL = "labshift.lab/group"
+GROUP_LABEL = "labshift.io/group"
 
 
 def _quota_gpu_keys(backend: str) -> dict[str, str]:

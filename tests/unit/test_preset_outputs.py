@@ -121,8 +121,8 @@ def test_profile_overrides_gpu_manager() -> None:
     assert choices["notebook-1"]["display_name"] == "Base"
     assert teaching_b["kubespawner_override"]["image"] == "harbor.test/teaching/pytorch:1"
     assert teaching_b["kubespawner_override"]["node_selector"] == {
-        "labshift.lab/room": "a",
-        "labshift.lab/gpu-model": "NVIDIA-GeForce-RTX-3070",
+        "labshift.io/room": "a",
+        "labshift.io/gpu-model": "NVIDIA-GeForce-RTX-3070",
     }
     assert "default" not in teaching_b
     assert cpu_small["kubespawner_override"]["cpu_guarantee"] == 0.5
@@ -261,9 +261,9 @@ ROOMS = {"a": {"group": "room_a"}, "b": {"group": "room_b"}}
 
 def test_node_labels_for_workstation() -> None:
     labels = node_labels(["workstations", "room_a"], ROOMS, "NVIDIA GeForce RTX 3070", "ws-a01")
-    assert labels == {"labshift.lab/room": "a", "labshift.lab/gpu-model": "NVIDIA-GeForce-RTX-3070"}
+    assert labels == {"labshift.io/room": "a", "labshift.io/gpu-model": "NVIDIA-GeForce-RTX-3070"}
     assert node_labels(["control_plane"], ROOMS, "") == {}
-    assert node_labels(["room_b"], ROOMS, "  ") == {"labshift.lab/room": "b"}
+    assert node_labels(["room_b"], ROOMS, "  ") == {"labshift.io/room": "b"}
 
 
 def test_node_labels_reject_two_rooms() -> None:
