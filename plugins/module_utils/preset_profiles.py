@@ -3,7 +3,7 @@
 Each preset becomes one profile whose ``kubespawner_override`` sets KubeSpawner traits:
 ``cpu_guarantee``/``cpu_limit`` (float cores), ``mem_guarantee``/``mem_limit`` (JupyterHub byte
 strings, where ``G`` means GiB), ``extra_resource_guarantees``/``extra_resource_limits`` (the
-backend's GPU resources), ``node_selector`` and ``image``. Several images become a
+backend's GPU resources), ``node_selector``, ``tolerations`` and ``image``. Several images become a
 ``profile_options`` choice. The per-group lists also set ``namespace``, so sessions land in the
 group's namespace and count against its ResourceQuota.
 """
@@ -40,6 +40,10 @@ register(
 # Node labels that the workstation role puts on each GPU worker node.
 ROOM_LABEL = "labshift.io/room"
 GPU_MODEL_LABEL = "labshift.io/gpu-model"
+
+# The workstation role taints lab nodes so that only platform workloads land there; every
+# session pod tolerates that taint.
+LAB_NODE_TOLERATION = {"key": "labshift.io/lab-node", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
 
 _LABEL_VALUE_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -136,6 +140,7 @@ def kubespawner_override(preset: Preset, backend: str) -> dict[str, Any]:
         "cpu_limit": preset.cpu_limit_m / 1000,
         "mem_guarantee": format_spawner_bytes(preset.memory_request_bytes),
         "mem_limit": format_spawner_bytes(preset.memory_limit_bytes),
+        "tolerations": [dict(LAB_NODE_TOLERATION)],
     }
     if resources.gpu:
         gpu_values = {name: str(amount) for name, amount in resources.gpu.items()}

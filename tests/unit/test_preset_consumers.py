@@ -116,6 +116,13 @@ def test_profiles_load_into_kubespawner(backend: str) -> None:
             assert manifest["spec"].get("nodeSelector", {}) == entry["kubespawner_override"].get(
                 "node_selector", {}
             )
+            lab_node_toleration = {
+                "key": "labshift.io/lab-node",
+                "operator": "Equal",
+                "value": "true",
+                "effect": "NoSchedule",
+            }
+            assert lab_node_toleration in manifest["spec"]["tolerations"]
             validate_everywhere(manifest)
 
     asyncio.run(check())

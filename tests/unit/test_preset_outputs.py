@@ -112,6 +112,9 @@ def test_profile_overrides_gpu_manager() -> None:
         "mem_limit": "2G",
         "extra_resource_guarantees": {"tencent.com/vcuda-core": "50", "tencent.com/vcuda-memory": "16"},
         "extra_resource_limits": {"tencent.com/vcuda-core": "50", "tencent.com/vcuda-memory": "16"},
+        "tolerations": [
+            {"key": "labshift.io/lab-node", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+        ],
     }
     choices = teaching_a["profile_options"]["image"]["choices"]
     assert {key: choice["kubespawner_override"]["image"] for key, choice in choices.items()} == {
