@@ -43,7 +43,12 @@ GPU_MODEL_LABEL = "labshift.io/gpu-model"
 
 # The workstation role taints lab nodes so that only platform workloads land there; every
 # session pod tolerates that taint.
-LAB_NODE_TOLERATION = {"key": "labshift.io/lab-node", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+LAB_NODE_TOLERATION = {
+    "key": "labshift.io/lab-node",
+    "operator": "Equal",
+    "value": "true",
+    "effect": "NoSchedule",
+}
 
 _LABEL_VALUE_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
 
