@@ -2,9 +2,10 @@
 
 The weekly re-run that staff wait for changes nothing on workstations that are already in shape,
 so its cost is Ansible's own: connections, module transfers and result handling. This script
-creates (or reuses) the sandbox with the requested number of workstations through
-playbooks/sandbox.yml, converges them once, then times the re-run twice per size: with the
-project's tuned settings (ansible.cfg plus the mitogen strategy) and with Ansible's defaults.
+starts the requested number of workstations as containers from the sandbox host image (each with
+sshd on its own loopback address and port, as in the sandbox), converges them once, then times
+the re-run twice per size: with the project's tuned settings (ansible.cfg plus the mitogen
+strategy) and with Ansible's defaults.
 
 For each run it records wall time and controller CPU. Controller CPU is the user plus system time
 of ansible-playbook and every process it started (resource.getrusage(RUSAGE_CHILDREN)). The SSH
@@ -12,7 +13,9 @@ ControlPersist masters detach from the process tree, so their CPU time is read f
 they are stopped. CPU per host-task divides the total by the number of task results in the PLAY
 RECAP.
 
-    .venv/bin/python benchmarks/workstation_rerun.py --sizes 10 50 --output benchmarks/results/workstations.md
+    .venv/bin/python benchmarks/workstation_rerun.py --sizes 10 50
+    .venv/bin/python benchmarks/workstation_rerun.py --sizes 10 --keep-hosts --json runs-10.json
+    .venv/bin/python benchmarks/workstation_rerun.py --render runs-10.json runs-50.json
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +39,11 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
-SANDBOX_INVENTORY = REPO_ROOT / "output" / "sandbox" / "inventory" / "hosts.yml"
+# The benchmark starts its own hosts from the sandbox host image (built by playbooks/sandbox.yml),
+# so a sandbox that other work creates, shrinks or destroys meanwhile does not change the figures.
+SANDBOX_IMAGE = "labshift/sandbox-host:1"
+CONTAINER_PREFIX = "labshift-wsbench-"
+STATE_DIR = Path.home() / ".local" / "state" / "labshift" / "workstation-bench"
 RECAP_LINE = re.compile(
     r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
     r"\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)"
@@ -139,7 +147,7 @@ def parse_recap(output: str) -> dict[str, dict[str, int]]:
 
 
 def run_playbook(
-    playbook: str, limit: str, settings: str, extra: list[str], log_path: Path
+    inventory: Path, limit: str, settings: str, log_path: Path
 ) -> tuple[float, float, str, list[int], Path]:
     """Run one playbook and return wall time, child CPU time, output, SSH masters and their directory."""
     control_dir = Path(tempfile.mkdtemp(prefix="labshift-bench-cp-"))
@@ -147,11 +155,14 @@ def run_playbook(
     command = [
         str(VENV_BIN / "ansible-playbook"),
         "-i",
-        str(SANDBOX_INVENTORY),
-        str(REPO_ROOT / "playbooks" / playbook),
+        str(inventory),
+        str(REPO_ROOT / "playbooks" / "workstations.yml"),
         "--limit",
         limit,
-        *extra,
+        # The sandbox's output directory follows the configuration file's location, which differs
+        # between the two settings, so it is fixed here.
+        "--extra-vars",
+        f"labshift_output_dir={REPO_ROOT / 'output' / 'sandbox'}",
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -169,41 +180,195 @@ def run_playbook(
     return wall, child_cpu + master_cpu, completed.stdout, master_pids, control_dir
 
 
-def ensure_sandbox(count: int, log_dir: Path) -> None:
-    """Create or grow the sandbox to ``count`` workstations with playbooks/sandbox.yml."""
-    environment = settings_environment("tuned", Path(tempfile.mkdtemp(prefix="labshift-bench-cp-")))
-    command = [
-        str(VENV_BIN / "ansible-playbook"),
-        "-i",
-        str(REPO_ROOT / "inventories" / "sandbox"),
-        str(REPO_ROOT / "playbooks" / "sandbox.yml"),
-        "-e",
-        f"sandbox_workstation_count={count}",
-    ]
-    log_path = log_dir / f"sandbox-{count}.log"
-    completed = subprocess.run(
-        command, cwd=REPO_ROOT, env=environment, capture_output=True, text=True, check=False
-    )
-    log_path.write_text(completed.stdout + completed.stderr)
-    if completed.returncode != 0:
-        raise SystemExit(f"playbooks/sandbox.yml failed; see {log_path}")
+@dataclass
+class BenchHost:
+    """One benchmark workstation: a container from the sandbox host image, reached over SSH."""
+
+    name: str
+    room: str
+    address: str
+    port: int
+
+    @property
+    def container(self) -> str:
+        return f"{CONTAINER_PREFIX}{self.name}"
 
 
-def workstation_names(count: int) -> list[str]:
-    """Return the names playbooks/sandbox.yml gives ``count`` workstations (room a gets the odd one)."""
+def bench_hosts(count: int) -> list[BenchHost]:
+    """Return ``count`` workstations named as playbooks/sandbox.yml names them.
+
+    Addresses (127.0.21.x and 127.0.22.x) and ports (233xx, 235xx) differ from the sandbox's, so
+    the benchmark hosts and a sandbox of the same size run side by side.
+    """
+    hosts = []
     room_a = (count + 1) // 2
-    names = [f"ws-a{number:02d}" for number in range(1, room_a + 1)]
-    names += [f"ws-b{number:02d}" for number in range(1, count - room_a + 1)]
-    return names
+    for index in range(count):
+        room = "a" if index < room_a else "b"
+        number = index + 1 if room == "a" else index - room_a + 1
+        octet = 21 if room == "a" else 22
+        port = (23300 if room == "a" else 23500) + number
+        hosts.append(BenchHost(f"ws-{room}{number:02d}", room, f"127.0.{octet}.{100 + number}", port))
+    return hosts
 
 
-def seed_apt_state(names: list[str]) -> None:
+def sshd_config(host: BenchHost) -> str:
+    """Render the sshd configuration the sandbox host image's labshift-sshd.service reads."""
+    return (
+        f"ListenAddress {host.address}:{host.port}\n"
+        "HostKey /etc/labshift-sandbox/ssh_host_ed25519_key\n"
+        "AuthorizedKeysFile /etc/labshift-sandbox/authorized_keys\n"
+        "AllowUsers labshift\nPermitRootLogin no\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM yes\nUseDNS no\nPrintMotd no\n"
+        "MaxStartups 100:30:200\nSubsystem sftp /usr/lib/openssh/sftp-server\n"
+    )
+
+
+def generate_key(path: Path, comment: str) -> None:
+    if not path.exists():
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True
+        )
+
+
+def start_hosts(hosts: list[BenchHost], log_dir: Path) -> Path:
+    """Start the benchmark containers that are not running and write their inventory.
+
+    Returns the inventory path. Each container runs sshd on its own loopback address and port,
+    like a sandbox host, and the inventory uses the sandbox group_vars with this state's keys.
+    """
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    client_key = STATE_DIR / "id_ed25519"
+    generate_key(client_key, "labshift-workstation-bench")
+    running = set(
+        subprocess.run(
+            ["docker", "ps", "--format", "{{.Names}}"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    known_hosts = []
+    for host in hosts:
+        host_dir = STATE_DIR / "hosts" / host.name
+        host_dir.mkdir(parents=True, exist_ok=True)
+        generate_key(host_dir / "ssh_host_ed25519_key", host.name)
+        shutil.copyfile(client_key.with_suffix(".pub"), host_dir / "authorized_keys")
+        (host_dir / "sshd_config").write_text(sshd_config(host))
+        public_key = (host_dir / "ssh_host_ed25519_key.pub").read_text().split()[:2]
+        known_hosts.append(f"[{host.address}]:{host.port} {' '.join(public_key)}")
+        if host.container in running:
+            continue
+        subprocess.run(["docker", "rm", "--force", host.container], capture_output=True, check=False)
+        subprocess.run(
+            [
+                "docker",
+                "run",
+                "--detach",
+                "--name",
+                host.container,
+                "--hostname",
+                host.name,
+                "--network",
+                "host",
+                "--cap-add",
+                "SYS_ADMIN",
+                "--security-opt",
+                "seccomp=unconfined",
+                "--cgroupns",
+                "host",
+                "--volume",
+                "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+                "--tmpfs",
+                "/run",
+                "--tmpfs",
+                "/run/lock",
+                "--volume",
+                f"{host_dir}:/etc/labshift-sandbox:ro",
+                "--env",
+                "container=docker",
+                "--stop-signal",
+                "SIGRTMIN+3",
+                "--label",
+                "io.labshift.workstation-bench=true",
+                SANDBOX_IMAGE,
+                "/lib/systemd/systemd",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    (STATE_DIR / "known_hosts").write_text("\n".join(known_hosts) + "\n")
+    for host in hosts:
+        wait_for_ssh(host)
+    return write_inventory(hosts, log_dir)
+
+
+def wait_for_ssh(host: BenchHost, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host.address, host.port), timeout=2) as connection:
+                if connection.recv(64).startswith(b"SSH-"):
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise SystemExit(
+        f"sshd of {host.container} did not answer on {host.address}:{host.port} within {timeout:.0f} s"
+    )
+
+
+def write_inventory(hosts: list[BenchHost], log_dir: Path) -> Path:
+    """Write the benchmark inventory next to a link to the sandbox group_vars."""
+    inventory_dir = log_dir / "inventory"
+    inventory_dir.mkdir(parents=True, exist_ok=True)
+    group_vars = inventory_dir / "group_vars"
+    if not group_vars.is_symlink():
+        group_vars.symlink_to(REPO_ROOT / "inventories" / "sandbox" / "group_vars")
+    ssh_args = (
+        f"-o UserKnownHostsFile={STATE_DIR / 'known_hosts'} -o GlobalKnownHostsFile=/dev/null "
+        "-o StrictHostKeyChecking=yes"
+    )
+    rooms: dict[str, dict[str, object]] = {}
+    for host in hosts:
+        room_hosts = rooms.setdefault(f"room_{host.room}", {"hosts": {}})["hosts"]
+        assert isinstance(room_hosts, dict)
+        # Host variables, because they take precedence over the sandbox group_vars/all.
+        room_hosts[host.name] = {
+            "ansible_host": host.address,
+            "ansible_port": host.port,
+            "ansible_user": "labshift",
+            "ansible_become": True,
+            "ansible_ssh_private_key_file": str(STATE_DIR / "id_ed25519"),
+            "ansible_ssh_common_args": ssh_args,
+            "workstation_gpu_model": "NVIDIA GeForce RTX 3070",
+            "workstation_gpu_memory_mib": 8192,
+        }
+    controller = {
+        "ansible_connection": "local",
+        "ansible_become": False,
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+    }
+    inventory = {
+        "all": {
+            "hosts": {"localhost": controller},
+            "children": {"workstations": {"children": rooms}},
+        }
+    }
+    path = inventory_dir / "hosts.yml"
+    path.write_text(json.dumps(inventory, indent=2) + "\n")
+    return path
+
+
+def remove_hosts(hosts: list[BenchHost]) -> None:
+    """Remove the benchmark containers this script started, by name."""
+    for host in hosts:
+        subprocess.run(["docker", "rm", "--force", host.container], capture_output=True, check=False)
+
+
+def seed_apt_state(hosts: list[BenchHost]) -> None:
     """Copy the APT package lists and downloaded packages of the first workstation to the others.
 
     The first converge would otherwise download the same packages once per container. This only
     shortens the set-up; the timed runs install nothing.
     """
-    source = f"labshift-sandbox-{names[0]}"
+    source = hosts[0].container
     archive = subprocess.run(
         [
             "docker",
@@ -222,30 +387,29 @@ def seed_apt_state(names: list[str]) -> None:
         capture_output=True,
         check=True,
     ).stdout
-    for name in names[1:]:
+    for host in hosts[1:]:
         subprocess.run(
-            ["docker", "exec", "-i", f"labshift-sandbox-{name}", "tar", "-C", "/", "-xf", "-"],
+            ["docker", "exec", "-i", host.container, "tar", "-C", "/", "-xf", "-"],
             input=archive,
             check=True,
         )
 
 
-def converge(names: list[str], log_dir: Path) -> None:
+def converge(inventory: Path, hosts: list[BenchHost], log_dir: Path) -> None:
     """Bring the workstations in shape: first one host, then the rest from its APT state."""
-    first_log = log_dir / "converge-first.log"
-    _, _, _, pids, _ = run_playbook("workstations.yml", names[0], "tuned", [], first_log)
+    _, _, _, pids, _ = run_playbook(inventory, hosts[0].name, "tuned", log_dir / "converge-first.log")
     stop_processes(pids)
-    seed_apt_state(names)
-    rest_log = log_dir / f"converge-{len(names)}.log"
-    _, _, _, pids, _ = run_playbook("workstations.yml", ",".join(names), "tuned", [], rest_log)
+    seed_apt_state(hosts)
+    names = ",".join(host.name for host in hosts)
+    _, _, _, pids, _ = run_playbook(inventory, names, "tuned", log_dir / f"converge-{len(hosts)}.log")
     stop_processes(pids)
 
 
-def measure(names: list[str], settings: str, log_dir: Path) -> RunResult:
-    log_path = log_dir / f"rerun-{settings}-{len(names)}.log"
-    wall, cpu, output, pids, control_dir = run_playbook(
-        "workstations.yml", ",".join(names), settings, [], log_path
-    )
+def measure(inventory: Path, hosts: list[BenchHost], settings: str, log_dir: Path) -> RunResult:
+    """Time one no-op re-run on ``hosts`` and count its host-tasks from the PLAY RECAP."""
+    names = [host.name for host in hosts]
+    log_path = log_dir / f"rerun-{settings}-{len(hosts)}.log"
+    wall, cpu, output, pids, control_dir = run_playbook(inventory, ",".join(names), settings, log_path)
     stop_processes(pids)
     shutil.rmtree(control_dir, ignore_errors=True)
     recap = parse_recap(output)
@@ -315,23 +479,42 @@ def main(argv: list[str] | None = None) -> int:
         help="settings to measure at every size",
     )
     parser.add_argument("--skip-converge", action="store_true", help="the workstations are already converged")
+    parser.add_argument(
+        "--keep-hosts", action="store_true", help="leave the benchmark containers running afterwards"
+    )
     parser.add_argument("--log-dir", type=Path, default=REPO_ROOT / "benchmarks" / "runs" / "workstations")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="measure nothing; print the table for results written earlier with --json",
+    )
     args = parser.parse_args(argv)
+
+    if args.render:
+        loaded = [RunResult(**item) for path in args.render for item in json.loads(path.read_text())]
+        print(render_markdown(loaded))
+        return 0
 
     args.log_dir.mkdir(parents=True, exist_ok=True)
     results: list[RunResult] = []
+    hosts = bench_hosts(max(args.sizes))
+    inventory = start_hosts(hosts, args.log_dir)
     for size in sorted(args.sizes):
-        ensure_sandbox(size, args.log_dir)
-        names = workstation_names(size)
+        # The first size's hosts come first in the list, so a larger size only converges the rest too.
+        subset = bench_hosts(size)
         if not args.skip_converge:
-            converge(names, args.log_dir)
+            converge(inventory, subset, args.log_dir)
         for settings in args.settings:
-            result = measure(names, settings, args.log_dir)
+            result = measure(inventory, subset, settings, args.log_dir)
             print(
                 json.dumps(asdict(result) | {"cpu_ms_per_host_task": round(result.cpu_ms_per_host_task, 1)})
             )
             results.append(result)
+    if not args.keep_hosts:
+        remove_hosts(hosts)
     print(f"machine: {platform.node()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     print(render_markdown(results))
     if args.json:
