@@ -9,13 +9,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 apt_packages=(
-  python3 python3-venv python3-dev gcc git openssh-client sshpass rsync
-  docker.io debootstrap
-  systemd  # systemd-analyze checks generated timer units
-  slapd ldap-utils
-  golang-go golang-github-vmware-govmomi-dev
-  nfs-ganesha nfs-ganesha-vfs libnfs-utils xfsprogs
-  docker-registry
+  python3 python3-venv python3-dev gcc git openssh-client
+  docker.io debootstrap  # sandbox and molecule hosts
+  systemd                # systemd-analyze checks the generated timer units
+  docker-registry        # a real OCI registry standing in for Harbor in the mirror tests
 )
 missing=()
 for package in "${apt_packages[@]}"; do
