@@ -68,7 +68,7 @@ def write_inventory(directory: Path, kubeconfig: Path, server: DoubleServer, wol
         "labshift_switch_ipmi_password": "",
         "labshift_switch_join_timeout_minutes": 0.1,
         "labshift_switch_grace_minutes": 0.02,
-        "labshift_switch_handback_reserve_minutes": 0.1,
+        "labshift_switch_handback_reserve_minutes": 0.25,
         "labshift_switch_leave_min_minutes": 0.05,
         "labshift_switch_poll_seconds": 0.2,
         "labshift_switch_delete_node_objects": True,
@@ -167,7 +167,7 @@ def test_switch_platform_then_teaching(sandbox: tuple[DoubleServer, Path]) -> No
         assert packets[mac].payload_hex == expected.hex(), name
         assert packets[mac].source.startswith("127.0.0.1:")
 
-    deadline = (datetime.now(UTC) + timedelta(seconds=45)).isoformat(timespec="seconds")
+    deadline = (datetime.now(UTC) + timedelta(seconds=50)).isoformat(timespec="seconds")
     with server.state.lock:
         server.state.put_new(
             "pods",
