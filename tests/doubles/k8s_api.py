@@ -1135,6 +1135,9 @@ def main(argv: list[str] | None = None, wait: Callable[[], None] | None = None) 
     if args.state:
         for machine in machines:
             machine.state = args.state
+    # The kubeconfig exists before the port listens, so a caller that waits for the port can use it.
+    if args.port:
+        write_kubeconfig(args.kubeconfig, f"http://127.0.0.1:{args.port}")
     server = start_double(args.port, args.wol_port, machines, boot_seconds=args.boot_seconds)
     write_kubeconfig(args.kubeconfig, server.url)
     LOG.info("%d machines configured; kubeconfig written to %s", len(machines), args.kubeconfig)
