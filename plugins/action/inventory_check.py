@@ -59,6 +59,8 @@ class ActionModule(ActionBase):
             header = render("inventory.failed", language, count=len(problems), inventory=inventory_name)
             result["failed"] = True
             result["msg"] = "\n".join([header, *(f"- {line}" for line in result["messages"])])
+        elif not problems:
+            result["msg"] = render("inventory.passed", language, count=len(hosts), inventory=inventory_name)
         return result
 
     def _collect_settings(self, task_vars: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

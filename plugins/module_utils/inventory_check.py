@@ -56,6 +56,10 @@ register(
             "en": "Preflight found {count} problems in inventory {inventory}; no host was changed. "
             "Fix each one and run playbooks/preflight.yml again.",
         },
+        "inventory.passed": {
+            "zh": "预检通过：清单 {inventory} 的 {count} 台主机没有发现问题。",
+            "en": "Preflight passed: no problem found in the {count} hosts of inventory {inventory}.",
+        },
         "inventory.group_missing": {
             "zh": "清单缺少主机组 {group} 或该组为空：请在 hosts.yml 中添加该组及其主机（{expected}）。",
             "en": "Inventory group {group} is missing or empty: add it with its hosts to hosts.yml "
@@ -175,6 +179,14 @@ register(
             "请写成以冒号分隔的六组十六进制数，例如 aa:bb:cc:dd:ee:ff。",
             "en": "Workstation {host}: workstation_mac value {value!r} is not a MAC address: "
             "write six hex pairs separated by colons, like aa:bb:cc:dd:ee:ff.",
+        },
+        "inventory.mac_unquoted": {
+            "zh": "工作站 {host} 的 workstation_mac 被 YAML 读成了数字 {value!r}："
+            "不加引号的 MAC 地址（如 10:20:30:40:50:59）会被当作六十进制数，"
+            '请加上引号，例如 workstation_mac: "aa:bb:cc:dd:ee:ff"。',
+            "en": "Workstation {host}: YAML read workstation_mac as the number {value!r}, "
+            "because an unquoted MAC such as 10:20:30:40:50:59 is a base-60 number: "
+            'quote it, like workstation_mac: "aa:bb:cc:dd:ee:ff".',
         },
         "inventory.mac_not_unicast": {
             "zh": "工作站 {host} 的 workstation_mac 值 {value!r} 是组播、广播或全零地址，不是网卡地址："
@@ -458,6 +470,9 @@ def _check_workstation_mac(
     mac = variables.get("workstation_mac")
     if _is_blank(mac):
         yield LabShiftError("inventory.mac_missing", host=host, variable="workstation_mac", value=None)
+        return
+    if isinstance(mac, int) and not isinstance(mac, bool):
+        yield LabShiftError("inventory.mac_unquoted", host=host, variable="workstation_mac", value=mac)
         return
     if not isinstance(mac, str) or not _MAC_PATTERN.match(mac.strip()):
         yield LabShiftError("inventory.mac_invalid", host=host, variable="workstation_mac", value=mac)

@@ -152,7 +152,7 @@ PROBLEM_CASES: list[tuple[str, Callable[[Snapshot], None], str, Any, Any, Any]] 
     (
         "mac as number",
         set_host("ws-a01", "workstation_mac", 123456),
-        "inventory.mac_invalid",
+        "inventory.mac_unquoted",
         "ws-a01",
         "workstation_mac",
         123456,
@@ -520,6 +520,17 @@ def test_duplicate_mac_names_first_owner() -> None:
     assert problems[0].params["other"] == "ws-a02"
     assert "ws-a02" in problems[0].message("en")
     assert "ws-a02" in problems[0].message("zh")
+
+
+def test_unquoted_mac_says_quote_it() -> None:
+    data = make_snapshot()
+    # YAML 1.1 reads an unquoted 10:20:30:40:50:59 as a base-60 integer.
+    data["hosts"]["ws-a01"]["workstation_mac"] = 8041827059
+    problems = run_checks(data)
+    assert [problem.key for problem in problems] == ["inventory.mac_unquoted"]
+    assert "8041827059" in problems[0].message("en")
+    assert "quote it" in problems[0].message("en")
+    assert "引号" in problems[0].message("zh")
 
 
 @pytest.mark.parametrize(
