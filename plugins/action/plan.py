@@ -10,7 +10,11 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.labshift.lab.plugins.module_utils.export_systemd import SystemdSettings
 from ansible_collections.labshift.lab.plugins.module_utils.exporters import render_outputs
-from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError, normalize_language
+from ansible_collections.labshift.lab.plugins.module_utils.messages import (
+    LabShiftError,
+    normalize_language,
+    render,
+)
 from ansible_collections.labshift.lab.plugins.module_utils.plan_inputs import PlannerSettings, build_plan
 from ansible_collections.labshift.lab.plugins.module_utils.plan_outputs import stale_unit_files, write_outputs
 
@@ -99,5 +103,13 @@ class ActionModule(ActionBase):
                 }
                 for room_id, room in plan.rooms.items()
             },
+        )
+        separator = "、" if language == "zh" else ", "
+        room_counts = separator.join(
+            render("plan.summary_room", language, room=room_id, windows=len(room.windows))
+            for room_id, room in plan.rooms.items()
+        )
+        result["summary"] = render(
+            "plan.summary", language, rooms=room_counts, schedules=result["schedules"], output_dir=output_dir
         )
         return result

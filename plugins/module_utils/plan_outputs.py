@@ -13,6 +13,14 @@ from ansible_collections.labshift.lab.plugins.module_utils.messages import LabSh
 
 register(
     {
+        "plan.summary": {
+            "zh": "开放时段：{rooms}；共 {schedules} 个 AWX 计划，输出在 {output_dir}。",
+            "en": "Platform windows: {rooms}; {schedules} AWX schedules in {output_dir}.",
+        },
+        "plan.summary_room": {
+            "zh": "机房 {room} {windows} 个",
+            "en": "room {room} {windows}",
+        },
         "plan.schema_violation": {
             "zh": "plan.json 不符合 files/schemas/plan.json（{path}：{detail}）："
             "请用当前版本的 playbooks/plan.yml 重新生成。",

@@ -77,6 +77,7 @@ def test_example_plan_written_and_idempotent(tmp_path: Path) -> None:
     assert f"WorkingDirectory={REPO}" in service
     assert "-e labshift_switch_direction=platform -e labshift_switch_rooms=a" in service
     assert '<html lang="zh-CN">' in (plan_dir / "index.html").read_text(encoding="utf-8")
+    assert "开放时段：机房 a " in first.stdout
 
     second = run_plan(REPO / "inventories" / "example", tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
@@ -98,6 +99,7 @@ def test_sandbox_plan_in_english(tmp_path: Path) -> None:
     assert "Sandbox Room A" in page
     calendar = (tmp_path / "plan" / "calendar.ics").read_text(encoding="utf-8")
     assert "SUMMARY:Sandbox Room B: AI platform open" in calendar
+    assert "Platform windows: room a " in result.stdout
 
 
 def test_bad_input_fails_bilingual_and_writes_nothing(tmp_path: Path) -> None:
