@@ -21,6 +21,7 @@ COLUMN_WIDTH = 96
 HOUR_HEIGHT = 12
 LEFT_MARGIN = 40
 TOP_MARGIN = 34
+BOTTOM_MARGIN = 8
 
 LABELS: dict[str, dict[str, Any]] = {
     "zh": {
@@ -207,7 +208,8 @@ def build_page_model(plan: Plan, language: str) -> dict[str, Any]:
         "rooms": rooms,
         "grid": {
             "width": LEFT_MARGIN + 7 * COLUMN_WIDTH,
-            "height": TOP_MARGIN + 24 * HOUR_HEIGHT,
+            # BOTTOM_MARGIN leaves room below the last grid line for its 24:00 label.
+            "height": TOP_MARGIN + 24 * HOUR_HEIGHT + BOTTOM_MARGIN,
             "column": COLUMN_WIDTH,
             "hour": HOUR_HEIGHT,
             "left": LEFT_MARGIN,
