@@ -17,7 +17,8 @@ def filter_errors(language_kwarg: str = "language") -> Callable[[F], F]:
     """Wrap a filter so a LabShiftError becomes an AnsibleFilterError in the chosen language.
 
     The filter's ``language`` keyword argument (default zh) picks the language; Ansible's own
-    undefined-variable errors pass through unchanged.
+    undefined-variable errors pass through unchanged. The LabShiftError is not chained, because
+    Ansible prints a chained cause again, in both languages, under the message.
     """
 
     def decorate(function: F) -> F:
@@ -26,7 +27,7 @@ def filter_errors(language_kwarg: str = "language") -> Callable[[F], F]:
             try:
                 return function(*args, **kwargs)
             except LabShiftError as error:
-                raise AnsibleFilterError(error.message(kwargs.get(language_kwarg))) from error
+                raise AnsibleFilterError(error.message(kwargs.get(language_kwarg))) from None
 
         return wrapper  # type: ignore[return-value]
 
