@@ -97,9 +97,18 @@ register(
             "en": "labshift_rooms value {value!r} is invalid: map each room id to "
             "{{group: room_<id>, name: {{zh: ..., en: ...}}}}.",
         },
-        "inventory.room_field_invalid": {
-            "zh": "labshift_rooms 中机房 {room} 的 {field} 值 {value!r} 无效：{expected}。",
-            "en": "labshift_rooms room {room}: {field} value {value!r} is invalid: {expected}.",
+        "inventory.room_name_invalid": {
+            "zh": "labshift_rooms 中机房 {room} 的 name 缺少 {missing}（当前值 {value!r}）：请写成 "
+            "name: {{zh: 信息楼 301 机房, en: Info Building Lab 301}}，中英文名称都要填写。",
+            "en": "labshift_rooms room {room}: name lacks {missing} (value {value!r}): write it as "
+            "name: {{zh: 信息楼 301 机房, en: Info Building Lab 301}}, "
+            "with both the Chinese and the English name.",
+        },
+        "inventory.room_group_invalid": {
+            "zh": "labshift_rooms 中机房 {room} 的 group 值 {value!r} 无效："
+            "请写成该机房的主机组名，例如 room_{room}。",
+            "en": "labshift_rooms room {room}: group value {value!r} is invalid: set it to the room's "
+            "inventory group, such as room_{room}.",
         },
         "inventory.room_group_missing": {
             "zh": "labshift_rooms 中机房 {room} 对应的主机组 {group} 不在清单中或为空：请在 hosts.yml 的 "
@@ -341,22 +350,23 @@ def _check_rooms_setting(rooms: Any) -> Iterable[LabShiftError]:
         group = entry.get("group")
         if not isinstance(group, str) or not group:
             yield LabShiftError(
-                "inventory.room_field_invalid",
+                "inventory.room_group_invalid",
                 room=room,
                 field="group",
                 value=group,
-                expected=f"group name such as room_{room}",
                 host="all",
                 variable="labshift_rooms",
             )
         name = entry.get("name")
-        if not isinstance(name, Mapping) or any(_is_blank(name.get(lang)) for lang in ("zh", "en")):
+        names = name if isinstance(name, Mapping) else {}
+        missing = [lang for lang in ("zh", "en") if _is_blank(names.get(lang))]
+        if missing:
             yield LabShiftError(
-                "inventory.room_field_invalid",
+                "inventory.room_name_invalid",
                 room=room,
                 field="name",
                 value=name,
-                expected="{zh: ..., en: ...}",
+                missing=", ".join(missing),
                 host="all",
                 variable="labshift_rooms",
             )

@@ -405,7 +405,7 @@ GROUP_CASES: list[tuple[str, Callable[[Snapshot], None], list[str]]] = [
         "room entry without group",
         lambda data: data["settings"]["labshift_rooms"]["b"].pop("group"),
         [
-            "inventory.room_field_invalid",
+            "inventory.room_group_invalid",
             "inventory.room_group_unlisted",
             "inventory.workstation_no_room",
             "inventory.workstation_no_room",
@@ -414,7 +414,7 @@ GROUP_CASES: list[tuple[str, Callable[[Snapshot], None], list[str]]] = [
     (
         "room name without english",
         lambda data: data["settings"]["labshift_rooms"]["a"]["name"].pop("en"),
-        ["inventory.room_field_invalid"],
+        ["inventory.room_name_invalid"],
     ),
     (
         "output dir missing",
@@ -520,6 +520,15 @@ def test_duplicate_mac_names_first_owner() -> None:
     assert problems[0].params["other"] == "ws-a02"
     assert "ws-a02" in problems[0].message("en")
     assert "ws-a02" in problems[0].message("zh")
+
+
+def test_room_name_lists_missing_language() -> None:
+    data = make_snapshot()
+    data["settings"]["labshift_rooms"]["a"]["name"].pop("en")
+    problems = run_checks(data)
+    assert [problem.key for problem in problems] == ["inventory.room_name_invalid"]
+    assert "lacks en" in problems[0].message("en")
+    assert "缺少 en" in problems[0].message("zh")
 
 
 def test_unquoted_mac_says_quote_it() -> None:
