@@ -54,8 +54,9 @@ register(
             "timetable with sessions: [].",
         },
         "timetable.field_missing": {
-            "zh": "{where}：缺少字段 {field}。",
-            "en": "{where}: field {field} is missing.",
+            "zh": "{where}：{field} 为空：请填写这一列（星期写 1-7，周数写如 1-16、1-15单），或删除这一行。",
+            "en": "{where}: {field} is empty: fill in that column (weekday 1-7, weeks like 1-16 or 1-15单), "
+            "or delete the row.",
         },
         "timetable.weekday_invalid": {
             "zh": "{where}：星期 {value!r} 无效：请写 1 到 7（1 为周一）或“周一”到“周日”。",
@@ -507,7 +508,9 @@ def table_for(tables: Sequence[PeriodTable], room: str, day: date) -> PeriodTabl
 def _session_from_fields(fields: Mapping[str, Any], where: str, semester_weeks: int | None) -> Session:
     for required in ("course", "weekday", "weeks"):
         if fields.get(required) in (None, ""):
-            raise LabShiftError("timetable.field_missing", where=where, field=required)
+            # Name the column as the WakeUp CSV header writes it, with the YAML key beside it.
+            field = f"{CSV_COLUMNS[required][0]} ({required})"
+            raise LabShiftError("timetable.field_missing", where=where, field=field)
     weekday = parse_weekday(fields["weekday"], where)
     weeks = parse_weeks(fields["weeks"], where, semester_weeks)
     has_periods = fields.get("first_period") not in (None, "")

@@ -172,6 +172,14 @@ def test_yaml_invalid_session(session: dict[str, object], key: str) -> None:
     assert "sessions[1]" in caught.value.message("en")
 
 
+def test_missing_weeks_names_csv_column() -> None:
+    with pytest.raises(LabShiftError) as caught:
+        parse_native_yaml({"sessions": [{"course": "A", "weekday": 1, "periods": [1]}]}, "t.yml", 20)
+    assert caught.value.key == "timetable.field_missing"
+    assert "周数 (weeks)" in caught.value.message("en")
+    assert "fill in that column" in caught.value.message("en")
+
+
 def test_yaml_without_sessions_list() -> None:
     with pytest.raises(LabShiftError) as caught:
         parse_native_yaml({"classes": []}, "t.yml")
