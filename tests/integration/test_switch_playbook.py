@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -245,6 +246,28 @@ def test_switch_rejects_unknown_room(sandbox: tuple[DoubleServer, Path]) -> None
     assert "room 'z' is not in labshift_rooms" in result.stdout
     assert server.state.wol_packets == []
     assert server.state.list("leases", None) == []
+
+
+def test_switch_plans_when_plan_missing(sandbox: tuple[DoubleServer, Path]) -> None:
+    # An AWX job starts in a fresh checkout without output/: switch.yml must plan the semester.
+    server, inventory = sandbox
+    shutil.copytree(REPO_ROOT / "inventories" / "sandbox" / "files", inventory / "files")
+    shutil.copy(
+        REPO_ROOT / "inventories" / "sandbox" / "group_vars" / "all" / "timetable.yml",
+        inventory / "group_vars" / "all" / "timetable.yml",
+    )
+    plan_file = inventory.parent / "output" / "plan" / "plan.json"
+    assert not plan_file.exists()
+
+    result = run_switch(
+        inventory, "-e", "labshift_switch_direction=platform", "-e", "labshift_switch_rooms=a"
+    )
+
+    assert "TASK [Plan | write the semester plan and its outputs]" in result.stdout
+    assert plan_file.is_file()
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    assert set(plan["rooms"]) == {"a", "b"}
+    assert server.state.wol_packets != []
 
 
 def test_switch_check_mode_changes_nothing(sandbox: tuple[DoubleServer, Path]) -> None:
