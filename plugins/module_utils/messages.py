@@ -26,7 +26,7 @@ _CATALOG: dict[str, dict[str, str]] = {
 
 
 def register(catalog: Mapping[str, Mapping[str, str]]) -> None:
-    """Add message templates; each key needs both a ``zh`` and an ``en`` template.
+    """Add message templates. Each key needs both a ``zh`` and an ``en`` template.
 
     Raises ValueError for a key that lacks a language or is registered twice with other text.
     """

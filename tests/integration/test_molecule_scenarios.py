@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
 
 def docker_available() -> bool:
-    """Return True when a Docker engine answers."""
+    """Return True when a Docker engine responds to `docker info`."""
     if shutil.which("docker") is None:
         return False
     result = subprocess.run(["docker", "info"], capture_output=True, check=False)
