@@ -21,7 +21,7 @@ kmock 0.8 (PyPI) was evaluated first. Its emulator has no label or field selecto
 resourceVersion, no status subresources and no eviction, and reactions run inside its asyncio DSL,
 so this double uses the standard library instead.
 
-Besides the Kubernetes API, the server answers two test-only prefixes:
+Besides the Kubernetes API, the server also serves two test-only prefixes:
 ``/labshift-double/`` (machine states, received Wake-on-LAN packets, announcements) and
 ``/services/announcement/update`` (a double of the jupyterhub-announcement service).
 

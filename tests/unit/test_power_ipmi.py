@@ -1,7 +1,7 @@
 """IPMI power core: validation and idempotence with a fake command, then the module against a BMC double.
 
 The BMC double is pyghmi's own IPMI 2.0 server (pyghmi.ipmi.bmc.Bmc) on loopback UDP ports, in a
-separate process. It answers like a BMC that supports only cipher suite 3 (SHA-1): pyghmi's server
+separate process. It behaves like a BMC that supports only cipher suite 3 (SHA-1): pyghmi's server
 implements no other suite, so the double rejects the client's SHA-256 request and the client falls
 back, as it does with such BMCs.
 """
