@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything LabShift needs on a fresh Debian 12 controller, idempotently:
 # Debian packages, a Python virtualenv with the pinned packages (which carry the pinned Ansible
-# collections), a running Docker engine and the sandbox base image.
+# collections), JupyterHub's configurable-http-proxy, a running Docker engine and the sandbox base image.
 # Set LABSHIFT_SKIP_DOCKER=1 to skip the Docker engine and the sandbox image.
 set -euo pipefail
 
@@ -13,6 +13,7 @@ apt_packages=(
   docker.io debootstrap  # sandbox and molecule hosts
   systemd                # systemd-analyze checks the generated timer units
   docker-registry        # a real OCI registry standing in for Harbor in the mirror tests
+  nodejs npm             # configurable-http-proxy of the local JupyterHub used by tests and the sandbox
 )
 missing=()
 for package in "${apt_packages[@]}"; do
@@ -37,6 +38,15 @@ stamp=.venv/.labshift-requirements
 if [[ ! -f "$stamp" ]] || ! cmp -s <(cat requirements.txt constraints.txt) "$stamp"; then
   .venv/bin/pip install -q -r requirements.txt -c constraints.txt
   cat requirements.txt constraints.txt > "$stamp"
+fi
+
+# JupyterHub's proxy, at the versions locked in files/hub/package-lock.json.
+node_dir=.venv/node
+if ! cmp -s files/hub/package-lock.json "$node_dir/package-lock.json" \
+    || [[ ! -x "$node_dir/node_modules/.bin/configurable-http-proxy" ]]; then
+  mkdir -p "$node_dir"
+  cp files/hub/package.json files/hub/package-lock.json "$node_dir/"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --silent)
 fi
 
 if [[ "${LABSHIFT_SKIP_DOCKER:-0}" != 1 ]]; then

@@ -18,6 +18,30 @@ from ansible_collections.labshift.lab.plugins.module_utils.switch_action import 
 from ansible_collections.labshift.lab.plugins.module_utils.switch_run import load_state, results_of
 
 
+def hub_report_lines(state: Mapping[str, Any], language: str) -> list[str]:
+    """Lines on the JupyterHub notices of a hand-back, or none when no hub was configured."""
+    if "announced" not in state and "server_notices" not in state and "announce_error" not in state:
+        return []
+    notices = state.get("server_notices") or {}
+    entries = [(node, line) for node, lines in sorted(notices.items()) for line in lines]
+    written = [entry for entry in entries if entry[1].endswith((": written", ": unchanged"))]
+    lines = [
+        "",
+        render(
+            "switch.report.hub",
+            language,
+            announced=render(
+                "switch.report.hub_posted" if state.get("announced") else "switch.report.hub_not_posted",
+                language,
+            ),
+            written=len(written),
+            missed=len(entries) - len(written),
+        ),
+    ]
+    lines.extend(f"  {node}  {line}" for node, line in entries if (node, line) not in written)
+    return lines
+
+
 def write_report(
     state: Mapping[str, Any], output_dir: Path, language: str
 ) -> tuple[Path, Path, dict[str, Any], str]:
@@ -28,7 +52,13 @@ def write_report(
     report["run_id"] = state["run_id"]
     report["findings"] = state.get("findings") or []
     report["timelines"] = {room: spec.get("timeline") for room, spec in state["rooms"].items()}
+    report["hub"] = {
+        "announced": bool(state.get("announced")),
+        "announce_error": state.get("announce_error", ""),
+        "server_notices": state.get("server_notices") or {},
+    }
     text = render_report_text(state["direction"], state["started_at"], rooms, results, language)
+    text += "".join(line + "\n" for line in hub_report_lines(state, language))
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = state["started_at"].replace(":", "").replace("-", "")
     json_path = output_dir / f"report-{state['direction']}-{stamp}.json"

@@ -79,6 +79,7 @@ class PodView:
     daemonset: bool
     mirror: bool
     grace_seconds: int
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -98,6 +99,7 @@ class PodView:
             daemonset=any(owner.get("kind") == "DaemonSet" for owner in owners),
             mirror="kubernetes.io/config.mirror" in (metadata.get("annotations") or {}),
             grace_seconds=int(spec.get("terminationGracePeriodSeconds", 30)),
+            annotations=dict(metadata.get("annotations") or {}),
         )
 
 

@@ -131,6 +131,13 @@ register(
             "zh": "机房 {room}：截止时间 {deadline}",
             "en": "room {room}: deadline {deadline}",
         },
+        "switch.report.hub": {
+            "zh": "JupyterHub 公告{announced}；{written} 个用户服务器已收到通知，{missed} 个未收到",
+            "en": "JupyterHub announcement {announced}; {written} user servers got the notice, "
+            "{missed} did not",
+        },
+        "switch.report.hub_posted": {"zh": "已发布", "en": "posted"},
+        "switch.report.hub_not_posted": {"zh": "未发布", "en": "not posted"},
         "switch.report.summary": {
             "zh": "共 {total} 台：成功 {switched}，迟到 {late}，失败 {failed}，保留 {held}，跳过 {skipped}",
             "en": "{total} nodes: {switched} switched, {late} late, {failed} failed, "

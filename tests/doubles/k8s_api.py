@@ -23,7 +23,8 @@ so this double uses the standard library instead.
 
 Besides the Kubernetes API, the server also serves two test-only prefixes:
 ``/labshift-double/`` (machine states, received Wake-on-LAN packets, announcements) and
-``/services/announcement/update`` (a double of the jupyterhub-announcement service).
+``/services/announcement/`` (a double of the jupyterhub-announcement service: its view page,
+``update`` form and ``latest``).
 
 Command line: ``python -m tests.doubles.k8s_api --port 18443 --wol-port 19009
 --kubeconfig output/k8s-double/kubeconfig --inventory output/sandbox/inventory.yml``.
@@ -687,6 +688,23 @@ class DoubleHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _announcement(self, method: str, path: str) -> None:
+        """Answer as the jupyterhub-announcement service does (double): ``latest`` for anyone, the
+        view page with its XSRF form field for an admin token, and the form post to ``update``."""
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {key: values[-1] for key, values in parse_qs(self.rfile.read(length).decode()).items()}
+        code, page, cookie = self.server.announcement(
+            method, path, form, self.headers.get("Authorization"), self.headers.get("Cookie") or ""
+        )
+        data = page.encode() if isinstance(page, str) else json.dumps(page).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/html" if isinstance(page, str) else "application/json")
+        if cookie:
+            self.send_header("Set-Cookie", f"_xsrf={cookie}; Path=/services/announcement/")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _read_body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         if length == 0:
@@ -702,14 +720,12 @@ class DoubleHandler(BaseHTTPRequestHandler):
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
         state = self.server.state
         try:
+            if url.path.startswith("/services/announcement/"):
+                self._announcement(method, url.path)
+                return
             body = self._read_body()
             if url.path.startswith("/labshift-double/"):
                 self._send(200, self.server.control(method, url.path, body))
-                return
-            if url.path.startswith("/services/announcement/"):
-                self._send(
-                    *self.server.announcement(method, url.path, body, self.headers.get("Authorization"))
-                )
                 return
             if self.headers.get("Authorization") != f"Bearer {self.server.token}":
                 raise ApiError(401, "Unauthorized", "Unauthorized")
@@ -840,19 +856,32 @@ class DoubleServer(ThreadingHTTPServer):
                 return self.state.announcements
         raise ApiError(404, "NotFound", f"no test endpoint {method} {path}")
 
-    def announcement(self, method: str, path: str, body: Any, authorization: str | None) -> tuple[int, Any]:
-        """Serve the jupyterhub-announcement service's update endpoint (double)."""
+    def announcement(
+        self, method: str, path: str, form: Mapping[str, str], authorization: str | None, cookie: str
+    ) -> tuple[int, Any, str]:
+        """Serve the jupyterhub-announcement service (double): returns status, body and XSRF cookie."""
+        endpoint = path.removeprefix("/services/announcement/").strip("/")
+        with self.state.lock:
+            latest = self.state.announcements[-1] if self.state.announcements else {"announcement": ""}
+        if method == "GET" and endpoint == "latest":
+            return 200, {"announcement": latest["announcement"]}, ""
         if authorization != f"token {self.hub_token}":
-            return 403, {"status": 403, "message": "Forbidden"}
-        if method == "POST" and path.rstrip("/").endswith("/update"):
-            if not isinstance(body, dict) or "announcement" not in body:
-                return 400, {"status": 400, "message": "missing announcement"}
+            return 403, "<html>403: Forbidden</html>", ""
+        xsrf = "double-xsrf-" + self.hub_token[-6:]
+        if method == "GET" and endpoint == "":
+            form_html = f'<form method="post"><input type="hidden" name="_xsrf" value="{xsrf}"/></form>'
+            return 200, f"<html>{form_html}</html>", xsrf
+        if method == "POST" and endpoint == "update":
+            if form.get("_xsrf") != xsrf or f"_xsrf={xsrf}" not in cookie:
+                return 403, "<html>403: '_xsrf' argument missing from POST</html>", ""
+            if "announcement" not in form:
+                return 400, "<html>400: Missing argument announcement</html>", ""
             with self.state.lock:
                 self.state.announcements.append(
-                    {"announcement": body["announcement"], "received_at": now_rfc3339()}
+                    {"announcement": form["announcement"], "received_at": now_rfc3339()}
                 )
-            return 200, {"announcement": body["announcement"], "timestamp": now_rfc3339()}
-        return 404, {"status": 404, "message": "Not Found"}
+            return 200, "<html>announcements</html>", ""
+        return 404, "<html>404: Not Found</html>", ""
 
     # Kubernetes API
 

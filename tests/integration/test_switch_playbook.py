@@ -86,7 +86,7 @@ def write_inventory(directory: Path, kubeconfig: Path, server: DoubleServer, wol
         "labshift_switch_sandbox_machines_url": f"{server.url}/labshift-double/machines",
         "labshift_switch_hub_url": server.url,
         "labshift_switch_hub_token": server.hub_token,
-        "labshift_switch_hub_announcement_path": "/services/announcement/update",
+        "labshift_switch_hub_announcement_prefix": "/services/announcement/",
         "labshift_switch_report_dir": str(directory / "output" / "switch"),
     }
     inventory = directory / "inventory"
