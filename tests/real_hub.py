@@ -3,7 +3,7 @@
 It runs JupyterHub with configurable-http-proxy (installed by scripts/install.sh under .venv/node),
 the jupyterhub-announcement service and user servers started by SimpleLocalProcessSpawner as
 ``jupyterhub-singleuser`` processes with their home directories under the given directory.
-The DummyAuthenticator accepts any user. The service ``labshift-switch`` holds the admin role, as
+The DummyAuthenticator accepts any user. The service ``labshift-switch`` has the admin role, as
 the switch guide configures it for a lab's hub.
 
 Command line (used by scripts/start-doubles.sh):

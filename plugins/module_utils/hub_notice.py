@@ -10,8 +10,8 @@ Two channels reach a user:
   that name that LabShift did not write is left untouched, so nothing a user saved is replaced.
 
 KubeSpawner puts the hub user name and server name on every user pod as the annotations
-``hub.jupyter.org/username`` and ``hub.jupyter.org/servername``; those map the pods on a node to the
-servers to notify.
+``hub.jupyter.org/username`` and ``hub.jupyter.org/servername``. Those annotations map the pods on a
+node to the servers to notify.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def servers_on_nodes(pods: Iterable[PodView]) -> list[UserServer]:
 
 
 def notice_file_text(notice: str) -> str:
-    """The notice file's content: the marker line, then the notice."""
+    """Build the notice file's content: the marker line, then the notice."""
     return f"{NOTICE_MARKER}\n\n{notice.strip()}\n"
 
 
@@ -110,7 +110,7 @@ def _plain(text: str) -> str:
 
 
 def announcement_html(notice: str) -> str:
-    """The notice as HTML paragraphs, which the service's sanitizer keeps."""
+    """Format the notice as HTML paragraphs, which the service's sanitizer keeps."""
     paragraphs = [html.escape(part.strip()) for part in notice.split("\n") if part.strip()]
     return "".join(f"<p>{part}</p>" for part in paragraphs)
 
@@ -125,7 +125,7 @@ class HubClient:
         self.validate_certs = validate_certs
 
     def _request(self, method: str, path: str, data: str | None = None, **options: Any) -> tuple[int, str]:
-        """Send one request; returns the status and body, with 4xx and 5xx answers as statuses."""
+        """Send one request and return the status and body; 4xx and 5xx responses return as statuses."""
         url = self.hub_url + path.lstrip("/")
         headers = {"Authorization": f"token {self.token}", **options.pop("headers", {})}
         request = Request(timeout=self.timeout, validate_certs=self.validate_certs, **options)
@@ -152,8 +152,8 @@ class HubClient:
     def announce(self, prefix: str, notice: str) -> bool:
         """Post ``notice`` as the announcement of the service at ``prefix``.
 
-        Returns False without posting when the latest announcement already says the same, so a
-        re-run after a crash adds no second copy.
+        Returns False without posting when the latest announcement has the same text, so a re-run
+        after a crash adds no second copy.
         """
         text = announcement_html(notice)
         if _plain(self.latest_announcement(prefix)) == _plain(text):
@@ -199,8 +199,8 @@ class HubClient:
             if current == content:
                 return "unchanged"
         elif status != 404:
-            # The proxy sends a stopped server's path to the hub, which answers 424 or 503 (or a page
-            # after a redirect); the running server answers a missing file with 404.
+            # The proxy sends a stopped server's path to the hub, which returns 424 or 503 (or a page
+            # after a redirect). A running server returns 404 for a missing file.
             raise HubError("hub.server.not_running", user=server.user, server=server.server, status=status)
         model = {"type": "file", "format": "text", "content": content}
         status, body = self._request(

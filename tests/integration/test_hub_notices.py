@@ -170,14 +170,16 @@ def test_handback_notifies_the_users_of_the_room(
     notices = report["hub"]["server_notices"]
     assert notices["ws-a01"] == ["alice: written"]
     bob, carol = notices["ws-a02"]
-    assert bob.startswith("bob: ") and "left untouched" in bob
-    assert carol.startswith("carol: ") and "not running" in carol
+    assert bob.startswith("bob: ")
+    assert "left untouched" in bob
+    assert carol.startswith("carol: ")
+    assert "not running" in carol
     text = (tmp_path / "output/switch/latest-teaching.txt").read_text(encoding="utf-8")
     assert "1 user servers got the notice, 2 did not" in text
     assert {node["outcome"] for node in report["nodes"] if node["room"] == "a"} == {"switched"}
 
 
-def test_notices_are_not_repeated(hub: RealHub) -> None:
+def test_notices_not_repeated_on_rerun(hub: RealHub) -> None:
     client = HubClient(hub.url, hub.switch_token)
     notice = "A 机房 将在 2027-03-01 10:00 关闭\nRoom A closes at 2027-03-01 10:00"
     before = len(hub.announcements())
@@ -192,7 +194,7 @@ def test_notices_are_not_repeated(hub: RealHub) -> None:
     assert "2027-03-01 10:00" in (hub.home("alice") / "repeat-notice.txt").read_text(encoding="utf-8")
 
 
-def test_a_token_without_admin_gets_a_clear_error(hub: RealHub) -> None:
+def test_announce_without_admin_role_fails_clearly(hub: RealHub) -> None:
     status, token = hub.api("POST", "hub/api/users/dave/tokens", {"scopes": ["access:servers!user=dave"]})
     assert status == 201, token
     client = HubClient(hub.url, token["token"])
@@ -204,7 +206,7 @@ def test_a_token_without_admin_gets_a_clear_error(hub: RealHub) -> None:
     assert "labshift_switch_hub_token" in raised.value.message("zh")
 
 
-def test_an_unreachable_hub_is_a_warning_not_a_failure() -> None:
+def test_announce_to_unreachable_hub_raises_hub_error() -> None:
     client = HubClient(f"http://127.0.0.1:{free_port()}/", "no-token", timeout=2)
 
     with pytest.raises(HubError) as raised:
