@@ -31,9 +31,12 @@ nohup .venv/bin/python -m tests.doubles.k8s_api --port 18443 --wol-port 19009 \
   >"$state/k8s-api.log" 2>&1 &
 echo $! >"$state/k8s-api.pid"
 
-# The AWX double's admin password is the sandbox vault's vault_awx_admin_password.
-vault_yaml=$(.venv/bin/ansible-vault view inventories/sandbox/group_vars/all/vault.yml)
-awx_password=$(.venv/bin/python -c 'import sys, yaml; print(yaml.safe_load(sys.stdin)["vault_awx_admin_password"])' <<<"$vault_yaml")
+# The AWX double's admin password is the sandbox vault's vault_awx_admin_password. vault.yml contains
+# one inline !vault value per key, so Ansible decrypts that value, and its JSON callback output is parsed.
+awx_password=$(ANSIBLE_LOAD_CALLBACK_PLUGINS=true ANSIBLE_STDOUT_CALLBACK=ansible.posix.json \
+  ANSIBLE_CALLBACKS_ENABLED=ansible.posix.json \
+  .venv/bin/ansible localhost -i inventories/sandbox -m ansible.builtin.debug -a 'msg={{ vault_awx_admin_password }}' |
+  .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"])')
 AWX_DOUBLE_PASSWORD=$awx_password nohup .venv/bin/python tests/doubles/awx_api.py --port 18052 --project-dir . \
   >"$state/awx-api.log" 2>&1 &
 echo $! >"$state/awx-api.pid"

@@ -10,11 +10,13 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from ansible.parsing.vault import VaultLib, VaultSecret
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK_BIN = REPO / ".venv" / "bin" / "ansible-playbook"
@@ -104,20 +106,46 @@ def sandbox_copy(tmp_path: Path) -> Path:
     return inventory
 
 
-def view_vault(vault_file: Path, tmp_path: Path) -> dict[str, Any]:
-    completed = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "ansible-vault"), "view", str(vault_file)],
-        env={
-            **os.environ,
-            "ANSIBLE_VAULT_PASSWORD_FILE": str(VAULT_CLIENT),
-            "LABSHIFT_VAULT_DIR": str(tmp_path / "vault-dir"),
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    secrets: dict[str, Any] = yaml.safe_load(completed.stdout)
-    return secrets
+@dataclass(frozen=True)
+class InlineVault:
+    """The ciphertext of one inline !vault value."""
+
+    ciphertext: str
+
+
+class VaultFileLoader(yaml.SafeLoader):
+    """YAML loader that keeps each !vault value as an InlineVault, without decrypting it."""
+
+
+def construct_inline_vault(loader: yaml.SafeLoader, node: yaml.Node) -> InlineVault:
+    assert isinstance(node, yaml.ScalarNode), f"!vault must tag a string, got {type(node).__name__}"
+    return InlineVault(loader.construct_scalar(node))
+
+
+VaultFileLoader.add_constructor("!vault", construct_inline_vault)
+
+
+def load_vault_file(vault_file: Path) -> dict[str, Any]:
+    """Return the entries of a vault.yml written with inline values, each !vault value as an InlineVault."""
+    entries: dict[str, Any] = yaml.load(vault_file.read_text(encoding="utf-8"), Loader=VaultFileLoader)
+    return entries
+
+
+def read_vault(vault_file: Path, password: str) -> dict[str, str]:
+    """Decrypt each value of ``vault_file`` with ``password``.
+
+    The calling test fails when a value is not an inline !vault value.
+    """
+    entries = load_vault_file(vault_file)
+    plain = sorted(name for name, value in entries.items() if not isinstance(value, InlineVault))
+    assert plain == [], f"{vault_file} has values that are not encrypted: {plain}"
+    vault = VaultLib([("default", VaultSecret(password.encode()))])
+    return {name: vault.decrypt(value.ciphertext).decode() for name, value in entries.items()}
+
+
+def vault_password(tmp_path: Path) -> str:
+    """Return the vault password that run_playbook's vault client keeps under ``tmp_path``."""
+    return (tmp_path / "vault-dir" / "vault-pass").read_text(encoding="utf-8").strip()
 
 
 def test_secrets_generated_encrypted_stable(tmp_path: Path) -> None:
@@ -135,11 +163,13 @@ def test_secrets_generated_encrypted_stable(tmp_path: Path) -> None:
     assert total_changed(output) == 1
 
     vault_file = inventory / "group_vars" / "all" / "vault.yml"
-    assert vault_file.read_text(encoding="utf-8").startswith("$ANSIBLE_VAULT;1.2;AES256;sandbox")
+    assert not vault_file.read_text(encoding="utf-8").startswith("$ANSIBLE_VAULT")
     assert vault_file.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "vault-dir" / "vault-pass").stat().st_mode & 0o777 == 0o600
+    for value in load_vault_file(vault_file).values():
+        assert value.ciphertext.startswith("$ANSIBLE_VAULT;1.2;AES256;sandbox\n")
 
-    secrets = view_vault(vault_file, tmp_path)
+    secrets = read_vault(vault_file, vault_password(tmp_path))
     # The sandbox's own topic files may require more secrets; the optional one is never generated.
     assert "vault_labshift_test_given" in secrets
     assert "vault_labshift_test_password" in secrets
@@ -151,7 +181,7 @@ def test_secrets_generated_encrypted_stable(tmp_path: Path) -> None:
     code, output = run_playbook("secrets.yml", inventory, tmp_path)
     assert code == 0
     assert total_changed(output) == 0
-    assert view_vault(vault_file, tmp_path) == secrets
+    assert read_vault(vault_file, vault_password(tmp_path)) == secrets
 
 
 def test_preflight_passes_sandbox(sandbox_copy: Path, tmp_path: Path) -> None:
