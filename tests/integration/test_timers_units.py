@@ -7,14 +7,14 @@ ops_timers role's template is checked with ``systemd-analyze verify``.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.ansible_run import run_local_playbook
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMERS_DIR = REPO_ROOT / "molecule" / "ops_timers" / "files" / "systemd"
@@ -101,25 +101,7 @@ def test_rendered_units_verify(tmp_path: Path) -> None:
 """,
         encoding="utf-8",
     )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
-    rendered = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            f"ansible_python_interpreter={sys.executable}",
-            str(playbook),
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    rendered = run_local_playbook(playbook, timeout=120)
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
     service = (units / "labshift-a-to-platform.service").read_text(encoding="utf-8")
     assert (

@@ -9,7 +9,6 @@ back, as it does with such BMCs.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.power_ipmi import (
     set_power_many,
     validate_state,
 )
+from tests.ansible_run import run_local_playbook
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -246,26 +246,8 @@ def test_module_against_bmc_double(tmp_path: Path, bmc_ports: list[int]) -> None
     result_file = tmp_path / "result.json"
     playbook = tmp_path / "power.yml"
     playbook.write_text(PLAYBOOK.format(bmcs=json.dumps(bmcs), result=result_file), encoding="utf-8")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
 
-    completed = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            f"ansible_python_interpreter={sys.executable}",
-            str(playbook),
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    completed = run_local_playbook(playbook)
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     result = json.loads(result_file.read_text(encoding="utf-8"))
