@@ -13,12 +13,16 @@ apt_packages=(
   docker.io debootstrap  # sandbox and molecule hosts
   systemd                # systemd-analyze checks the generated timer units
   docker-registry        # a real OCI registry standing in for Harbor in the mirror tests
-  nodejs npm             # configurable-http-proxy of the local JupyterHub used by tests and the sandbox
 )
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
+# npm installs configurable-http-proxy for the local JupyterHub of the tests and the sandbox. A
+# Node.js from another source (such as NodeSource) ships its own npm, which Debian's npm conflicts with.
+if ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   echo "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

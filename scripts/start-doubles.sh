@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Start the test doubles that the main job's sandbox runs need, on loopback ports:
+# Start the services that the main job's sandbox runs need, on loopback ports:
 #   - the Kubernetes API double (tests/doubles/k8s_api.py, a double, not Kubernetes) on 127.0.0.1:18443,
 #     which also receives Wake-on-LAN packets on UDP 127.0.0.1:19009;
-#   - the AWX REST API double (tests/doubles/awx_api.py, a double, not AWX) on 127.0.0.1:18052.
-# Both stop with scripts/stop-doubles.sh. PID files and logs go to output/sandbox/doubles/.
+#   - the AWX REST API double (tests/doubles/awx_api.py, a double, not AWX) on 127.0.0.1:18052;
+#   - a real JupyterHub (tests/real_hub.py) on 127.0.0.1:18300 with the jupyterhub-announcement
+#     service and a running server for the sandbox user student01, whose user pod the Kubernetes
+#     double places on ws-a01, so the hand-back's notices reach a real hub.
+# All stop with scripts/stop-doubles.sh. PID files and logs go to output/sandbox/doubles/.
 # Writes output/sandbox/doubles/awx-secrets.yml (mode 0600): the sandbox's AWX credential secrets,
 # passed to playbooks/awx.yml with -e @FILE.
 set -euo pipefail
@@ -26,6 +29,12 @@ wait_for_port() {
   return 1
 }
 
+# The hub starts first because it takes longest; its token file appears when student01's server is up.
+rm -rf output/sandbox/hub
+nohup .venv/bin/python -m tests.real_hub --directory output/sandbox/hub --port 18300 --users student01 \
+  >"$state/hub.log" 2>&1 &
+echo $! >"$state/hub.pid"
+
 nohup .venv/bin/python -m tests.doubles.k8s_api --port 18443 --wol-port 19009 \
   --kubeconfig output/sandbox/k8s-double/kubeconfig --inventory inventories/sandbox \
   >"$state/k8s-api.log" 2>&1 &
@@ -43,6 +52,32 @@ echo $! >"$state/awx-api.pid"
 
 wait_for_port 18443 "Kubernetes API double" "$state/k8s-api.log"
 wait_for_port 18052 "AWX API double" "$state/awx-api.log"
+for _ in $(seq 1 120); do
+  [[ -s output/sandbox/hub/switch-token ]] && break
+  sleep 1
+done
+if [[ ! -s output/sandbox/hub/switch-token ]]; then
+  echo "JupyterHub did not start student01's server within 120 s; see $state/hub.log" >&2
+  exit 1
+fi
+
+# student01's user pod, annotated as KubeSpawner annotates it, on the sandbox workstation ws-a01.
+.venv/bin/python - <<'PY'
+import kubernetes
+
+client = kubernetes.config.new_client_from_config(config_file="output/sandbox/k8s-double/kubeconfig")
+pod = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {
+        "name": "jupyter-student01",
+        "labels": {"component": "singleuser-server", "hub.jupyter.org/username": "student01"},
+        "annotations": {"hub.jupyter.org/username": "student01"},
+    },
+    "spec": {"nodeName": "ws-a01", "containers": [{"name": "notebook", "image": "jupyter/base-notebook"}]},
+}
+kubernetes.client.CoreV1Api(client).create_namespaced_pod("default", pod)
+PY
 
 # AWX credentials of the sandbox: the sandbox SSH key, this controller's vault password and the
 # Kubernetes double's token, so no secret is typed or stored in the repository.
@@ -62,4 +97,5 @@ secrets = {
 }
 Path(sys.argv[1]).write_text(yaml.safe_dump(secrets), encoding="utf-8")
 PY
-echo "doubles running: Kubernetes API http://127.0.0.1:18443, AWX API http://127.0.0.1:18052"
+echo "running: Kubernetes API double http://127.0.0.1:18443, AWX API double http://127.0.0.1:18052," \
+  "JupyterHub http://127.0.0.1:18300"

@@ -51,6 +51,10 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{directory}/home/{{username}}"
 c.Spawner.args = ["--allow-root"]
 c.Spawner.http_timeout = 60
+# Short stop timeouts for user servers and the service, so the hub's own cleanup ends quickly.
+c.LocalProcessSpawner.interrupt_timeout = 2
+c.LocalProcessSpawner.term_timeout = 2
+c.LocalProcessSpawner.kill_timeout = 2
 c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}
 c.JupyterHub.services = [
     {{
@@ -170,6 +174,7 @@ def running_hub(directory: Path, port: int | None = None, start_timeout: float =
     (directory / "jupyterhub_config.py").write_text(config, encoding="utf-8")
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     log = (directory / "jupyterhub.log").open("wb")
+
     process = subprocess.Popen(
         [str(VENV_BIN / "jupyterhub"), "-f", str(directory / "jupyterhub_config.py")],
         cwd=directory,
@@ -206,17 +211,41 @@ def wait_ready(hub: RealHub, timeout: float) -> None:
     raise RuntimeError(f"JupyterHub not ready within {timeout:g} s; see {hub.directory / 'jupyterhub.log'}")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the hub and everything it started (proxy, service, user servers)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+def descendants(pid: int) -> list[int]:
+    """List the processes below ``pid``, read from /proc (the proxy and services run in new sessions)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            process.wait(timeout=20)
+            fields = stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    queue = [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the hub and everything it started (proxy, service, user servers).
+
+    The hub gets 5 seconds for its own cleanup, which can wait longer on the announcement service.
+    Whatever it started is killed afterwards either way.
+    """
+    started = descendants(process.pid)
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            process.kill()
             process.wait(timeout=10)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    for pid in started:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
