@@ -8,9 +8,11 @@ labshift_switch_teaching_boot=none, switch.yml connects to no workstation, so no
 needed and the figures are controller work only.
 
 Each size runs switch-to-platform (all machines off, one notebook pod per node afterwards) and then
-switch-to-teaching. Recorded per run: wall time of ansible-playbook, wall time minus the simulated
-boot time (the orchestration time), and the CPU time of ansible-playbook and its children. The
-double runs in this process, so its CPU is not counted as controller CPU.
+switch-to-teaching, which posts the hub announcement and writes a notice file into each notebook
+pod's user server through the double's contents API. Recorded per run: wall time of
+ansible-playbook, wall time minus the simulated boot time (the orchestration time), and the CPU
+time of ansible-playbook and its children. The double runs in this process, so its CPU is not
+counted as controller CPU.
 
     .venv/bin/python benchmarks/switch_benchmark.py --sizes 10 50 --record
 """
@@ -153,6 +155,7 @@ def measure(count: int, boot_seconds: float, directory: Path) -> dict[str, Any]:
                         "metadata": {
                             "name": f"jupyter-{workstation['name']}",
                             "labels": {"app": "jupyterhub"},
+                            "annotations": {"hub.jupyter.org/username": f"student-{workstation['name']}"},
                         },
                         "spec": {"nodeName": workstation["name"], "terminationGracePeriodSeconds": 30},
                     },
@@ -166,6 +169,10 @@ def measure(count: int, boot_seconds: float, directory: Path) -> dict[str, Any]:
             f"labshift_switch_deadline={deadline}",
         )
         check_report(directory, "teaching", count)
+        with server.state.lock:
+            notices = len(server.state.user_files)
+        if notices != count:
+            raise RuntimeError(f"teaching: {notices} of {count} user servers got the notice; see {directory}")
         self_after = resource.getrusage(resource.RUSAGE_SELF)
         requests = server.state.request_count
 

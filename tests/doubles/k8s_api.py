@@ -51,7 +51,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 LOG = logging.getLogger("labshift.k8s_double")
 
@@ -321,6 +321,8 @@ class ClusterState:
         self.machines: dict[str, Machine] = {}
         self.wol_packets: list[WolPacket] = []
         self.announcements: list[JsonDict] = []
+        # Files written through the user servers' contents API double, by (user, path).
+        self.user_files: dict[tuple[str, str], str] = {}
         self.request_count = 0
         self.leave_seconds = leave_seconds
         self.shutdown_seconds = shutdown_seconds
@@ -724,6 +726,11 @@ class DoubleHandler(BaseHTTPRequestHandler):
                 self._announcement(method, url.path)
                 return
             body = self._read_body()
+            if url.path.startswith("/user/"):
+                self._send(
+                    *self.server.user_contents(method, url.path, body, self.headers.get("Authorization"))
+                )
+                return
             if url.path.startswith("/labshift-double/"):
                 self._send(200, self.server.control(method, url.path, body))
                 return
@@ -882,6 +889,26 @@ class DoubleServer(ThreadingHTTPServer):
                 )
             return 200, "<html>announcements</html>", ""
         return 404, "<html>404: Not Found</html>", ""
+
+    def user_contents(self, method: str, path: str, body: Any, authorization: str | None) -> tuple[int, Any]:
+        """Serve a user server's contents API for one file (double of jupyter_server's
+        ``/user/<name>/api/contents/<path>``): GET returns the file model or 404, PUT stores text."""
+        if authorization != f"token {self.hub_token}":
+            return 403, {"message": "Forbidden"}
+        parts = path.split("/", 5)
+        if len(parts) < 6 or parts[3:5] != ["api", "contents"]:
+            return 404, {"message": f"no contents endpoint {path}"}
+        key = (unquote(parts[2]), unquote(parts[5]))
+        with self.state.lock:
+            if method == "GET":
+                if key not in self.state.user_files:
+                    return 404, {"message": f"file or directory '/{key[1]}' does not exist"}
+                return 200, {"type": "file", "format": "text", "content": self.state.user_files[key]}
+            if method == "PUT" and isinstance(body, dict) and body.get("type") == "file":
+                created = key not in self.state.user_files
+                self.state.user_files[key] = str(body.get("content") or "")
+                return (201 if created else 200), {"type": "file", "path": key[1], "content": None}
+        return 400, {"message": f"unsupported {method} {path}"}
 
     # Kubernetes API
 
