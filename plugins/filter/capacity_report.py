@@ -24,14 +24,11 @@ description:
   - A GPU share larger than every node's card, or more cards than any node has, raises an error
     naming the preset, before any report is built.
 positional: user_groups
+extends_documentation_fragment:
+  - labshift.lab.presets
 options:
   _input:
     description: The preset list, C(labshift_presets).
-    type: list
-    elements: dict
-    required: true
-  user_groups:
-    description: The user groups, C(labshift_user_groups).
     type: list
     elements: dict
     required: true
@@ -43,15 +40,6 @@ options:
   rooms:
     description: C(labshift_rooms), for room order, room names and the check of C(nodes.room).
     type: dict
-  backend:
-    description: GPU-sharing backend, C(labshift_gpu_sharing_backend).
-    type: str
-    choices: [gpu-manager, hami]
-    default: gpu-manager
-  share_memory_mib:
-    description: vGPU size in MiB, C(labshift_gpu_share_memory_mib).
-    type: int
-    default: 4096
   language:
     description: Language of error messages, C(labshift_language).
     type: str

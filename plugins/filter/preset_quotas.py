@@ -25,26 +25,14 @@ description:
   - The LimitRange gives containers without resources the group's default preset and caps CPU and
     memory at its largest preset. A group without presets gets a zero quota and no LimitRange.
 positional: user_groups
+extends_documentation_fragment:
+  - labshift.lab.presets
 options:
   _input:
     description: The preset list, C(labshift_presets).
     type: list
     elements: dict
     required: true
-  user_groups:
-    description: The user groups, C(labshift_user_groups).
-    type: list
-    elements: dict
-    required: true
-  backend:
-    description: GPU-sharing backend, C(labshift_gpu_sharing_backend).
-    type: str
-    choices: [gpu-manager, hami]
-    default: gpu-manager
-  share_memory_mib:
-    description: vGPU size in MiB, C(labshift_gpu_share_memory_mib).
-    type: int
-    default: 4096
   rooms:
     description: C(labshift_rooms); when given, C(nodes.room) of each preset must be one of its keys.
     type: dict

@@ -23,26 +23,14 @@ description:
     C(nvidia.com/gpumem) (MiB) and C(nvidia.com/gpucores) (percent). Requests equal limits.
   - Every invalid preset or group raises one error listing all problems, in O(language).
 positional: user_groups
+extends_documentation_fragment:
+  - labshift.lab.presets
 options:
   _input:
     description: The preset list, C(labshift_presets).
     type: list
     elements: dict
     required: true
-  user_groups:
-    description: The user groups, C(labshift_user_groups).
-    type: list
-    elements: dict
-    required: true
-  backend:
-    description: GPU-sharing backend, C(labshift_gpu_sharing_backend).
-    type: str
-    choices: [gpu-manager, hami]
-    default: gpu-manager
-  share_memory_mib:
-    description: vGPU size in MiB, C(labshift_gpu_share_memory_mib).
-    type: int
-    default: 4096
   rooms:
     description: C(labshift_rooms); when given, C(nodes.room) of each preset must be one of its keys.
     type: dict

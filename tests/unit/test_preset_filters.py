@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,23 @@ def test_filter_modules_export_their_filter() -> None:
         assert "_input" in documentation["options"]
         assert yaml.safe_load(module.EXAMPLES)
         assert "_value" in yaml.safe_load(module.RETURN)
+
+
+def test_doc_fragment_options_rendered() -> None:
+    names = ["preset_profiles", "preset_quotas", "preset_resources", "capacity_report"]
+    repo = INVENTORY.parents[3]
+    command = [str(Path(sys.executable).parent / "ansible-doc"), "-t", "filter", "--json"]
+    command += [f"labshift.lab.{name}" for name in names]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(repo / "ansible.cfg"))
+
+    run = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, check=False)
+
+    assert run.returncode == 0, run.stderr
+    documents = json.loads(run.stdout)
+    for name in names:
+        options = documents[f"labshift.lab.{name}"]["doc"]["options"]
+        assert {"user_groups", "backend", "share_memory_mib"} <= set(options), name
+        assert options["share_memory_mib"]["default"] == 4096, name
 
 
 def test_resources_keyed_by_slug() -> None:
