@@ -49,7 +49,11 @@ class ActionModule(SwitchAction):
     def step(self, args: Mapping[str, Any], task_vars: Mapping[str, Any], language: str) -> dict[str, Any]:
         state = load_state(args["switch"])
         notices = {
-            room: bilingual_notice(spec["name"], local_time(state, parse_time(spec["timeline"]["force_at"])))
+            room: bilingual_notice(
+                spec["name"],
+                local_time(state, parse_time(spec["timeline"]["evict_at"])),
+                local_time(state, parse_time(spec["timeline"]["force_at"])),
+            )
             for room, spec in sorted(state["rooms"].items())
         }
         announcement = "\n".join(notices.values())

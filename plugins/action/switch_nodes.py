@@ -147,7 +147,9 @@ class ActionModule(SwitchAction):
             timeline = handback_timeline(runtime.clock(), planned.deadline, settings, started)
             spec["timeline"] = timeline.to_dict()
             present = cordon_nodes(api, room_results, views, timeline, settings, runtime)
-            notice = bilingual_notice(spec["name"], local_time(state, timeline.force_at))
+            notice = bilingual_notice(
+                spec["name"], local_time(state, timeline.evict_at), local_time(state, timeline.force_at)
+            )
             closes_at = timeline.force_at.isoformat(timespec="seconds")
             spec["notified_pods"] = notify_pods(api, present, notice, closes_at, settings)
             stuck.update(drain_nodes(api, room_results, present, timeline, settings, runtime))

@@ -118,10 +118,12 @@ register(
         },
         # Notices and the report.
         "switch.notice.closing": {
-            "zh": "{room} 将在 {closes_at} 关闭并交还教学使用。请在此之前保存工作；"
-            "保存到主目录（NFS）的文件不会丢失，未保存的内容和运行中的任务将被终止。",
-            "en": "{room} closes at {closes_at} and returns to teaching. Save your work before then; "
-            "files saved in your home directory (NFS) are kept, unsaved work and running jobs are stopped.",
+            "zh": "{room}即将交还教学使用：从 {stop_at} 起停止运行中的会话，{closes_at} 前全部关闭。"
+            "请在 {stop_at} 之前保存工作；保存到主目录（NFS）的文件不会丢失，"
+            "未保存的内容和运行中的任务将被终止。",
+            "en": "{room} returns to teaching: running sessions are stopped from {stop_at}, and all are "
+            "closed by {closes_at}. Save your work before {stop_at}; files saved in your home directory "
+            "(NFS) are kept, unsaved work and running jobs are stopped.",
         },
         "switch.report.title": {
             "zh": "LabShift 切换报告：{direction}，开始于 {started}",
@@ -491,13 +493,17 @@ def build_report(
     }
 
 
-def notice_text(room_name: str, closes_at: str, language: str | None) -> str:
-    return render("switch.notice.closing", language, room=room_name, closes_at=closes_at)
+def notice_text(room_name: str, stop_at: str, closes_at: str, language: str | None) -> str:
+    return render("switch.notice.closing", language, room=room_name, stop_at=stop_at, closes_at=closes_at)
 
 
-def bilingual_notice(room_names: Mapping[str, str], closes_at: str) -> str:
-    """Return the closing notice in Chinese, then English, for readers of either language."""
+def bilingual_notice(room_names: Mapping[str, str], stop_at: str, closes_at: str) -> str:
+    """Return the closing notice in Chinese, then English, for readers of either language.
+
+    ``stop_at`` is when eviction begins, the time users must save by; ``closes_at`` is the hard
+    deadline by which every session is gone.
+    """
     return "\n".join(
-        notice_text(room_names.get(language, room_names.get("en", "")), closes_at, language)
+        notice_text(room_names.get(language, room_names.get("en", "")), stop_at, closes_at, language)
         for language in ("zh", "en")
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -169,9 +169,13 @@ def timeline_of(state: Mapping[str, Any], room: str) -> HandbackTimeline:
 
 
 def local_time(state: Mapping[str, Any], moment: datetime) -> str:
-    """Format ``moment`` to the minute in the lab's time zone, as users read it in notices."""
-    zone = ZoneInfo(str(state.get("timezone") or "UTC"))
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    """Format ``moment`` to the minute in the lab's time zone, with its UTC offset, as users read
+    it in notices. The offset replaces the zone abbreviation, which is ambiguous (CST)."""
+    local = moment.astimezone(ZoneInfo(str(state.get("timezone") or "UTC")))
+    offset = int((local.utcoffset() or timedelta()).total_seconds() // 60)
+    sign = "+" if offset >= 0 else "-"
+    hours, minutes = divmod(abs(offset), 60)
+    return f"{local:%Y-%m-%d %H:%M} (UTC{sign}{hours:02d}:{minutes:02d})"
 
 
 def host_of_node(state: Mapping[str, Any]) -> dict[str, str]:

@@ -154,12 +154,13 @@ def test_handback_notifies_the_users_of_the_room(
 
     assert run.returncode == 0, run.stdout[-4000:]
     latest = hub.latest_announcement()
-    assert "Room A closes at" in latest
+    assert "Room A returns to teaching" in latest
     assert "A 机房" in latest
     assert "Room B" not in latest
     alice_notice = (hub.home("alice") / NOTICE).read_text(encoding="utf-8")
     assert alice_notice.startswith(NOTICE_MARKER)
-    assert "Room A closes at" in alice_notice
+    assert "Room A returns to teaching" in alice_notice
+    assert "Save your work before" in alice_notice
     assert "A 机房" in alice_notice
     assert (hub.home("bob") / NOTICE).read_text(encoding="utf-8") == "bob's own notes\n"
     assert not (hub.home("dave") / NOTICE).exists()

@@ -228,7 +228,7 @@ def test_switch_platform_then_teaching(sandbox: tuple[DoubleServer, Path]) -> No
             ) + timedelta(seconds=2)
     assert len(server.state.announcements) == 1
     announcement = server.state.announcements[0]["announcement"]
-    assert "Room A closes at" in announcement
+    assert "Room A returns to teaching" in announcement
     assert "B 机房" in announcement
     assert ("nodes", "", "ws-a01") not in server.state.objects, "a node that left is deleted"
     text = (inventory.parent / "output" / "switch" / "latest-teaching.txt").read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.switch import (
     render_report_text,
     resolve_deadline,
 )
-from ansible_collections.labshift.lab.plugins.module_utils.switch_run import parse_rooms, plan_run
+from ansible_collections.labshift.lab.plugins.module_utils.switch_run import local_time, parse_rooms, plan_run
 
 NOW = datetime(2026, 3, 2, 11, 40, tzinfo=UTC)
 ROOMS = {
@@ -276,12 +276,24 @@ def test_result_round_trips_through_dict() -> None:
     assert copy == result
 
 
-def test_notice_names_room_and_time() -> None:
-    text = bilingual_notice({"zh": "信息楼 301 机房", "en": "Lab 301"}, "2026-03-02 19:55 CST")
+def test_notice_names_room_and_times() -> None:
+    text = bilingual_notice(
+        {"zh": "信息楼 301 机房", "en": "Lab 301"},
+        "2026-03-02 19:45 (UTC+08:00)",
+        "2026-03-02 19:55 (UTC+08:00)",
+    )
     zh, en = text.splitlines()
-    assert zh.startswith("信息楼 301 机房 将在 2026-03-02 19:55 CST 关闭")
-    assert en.startswith("Lab 301 closes at 2026-03-02 19:55 CST")
+    assert zh.startswith("信息楼 301 机房即将交还教学使用：从 2026-03-02 19:45 (UTC+08:00) 起停止")
+    assert "2026-03-02 19:55 (UTC+08:00) 前全部关闭" in zh
+    assert en.startswith("Lab 301 returns to teaching: running sessions are stopped from 2026-03-02 19:45")
+    assert "Save your work before 2026-03-02 19:45 (UTC+08:00)" in en
     assert "NFS" in en
+
+
+def test_local_time_shows_utc_offset() -> None:
+    moment = datetime(2026, 3, 2, 11, 55, tzinfo=UTC)
+    assert local_time({"timezone": "Asia/Shanghai"}, moment) == "2026-03-02 19:55 (UTC+08:00)"
+    assert local_time({"timezone": "America/Havana"}, moment) == "2026-03-02 06:55 (UTC-05:00)"
 
 
 def test_report_renders_unfinished_nodes() -> None:
