@@ -108,14 +108,24 @@ def rrule_string(rule: WeeklyRule, zone: ZoneInfo) -> str:
 
 _DESCRIPTIONS = {
     "zh": {
-        "to_platform": "房间 {room}：切换到 AI 平台（每周{days} {clock}，{first} 至 {last}）",
-        "to_teaching": "房间 {room}：切换回教学（每周{days} {clock}，{first} 至 {last}）",
+        "to_platform": "{room}：切换到 AI 平台（每周{days} {clock}，{first} 至 {last}）",
+        "to_teaching": "{room}：切换回教学（每周{days} {clock}，{first} 至 {last}）",
     },
     "en": {
-        "to_platform": "Room {room}: switch to the AI platform ({days} {clock}, {first} to {last})",
-        "to_teaching": "Room {room}: switch back to teaching ({days} {clock}, {first} to {last})",
+        "to_platform": "{room}: switch to the AI platform ({days} {clock}, {first} to {last})",
+        "to_teaching": "{room}: switch back to teaching ({days} {clock}, {first} to {last})",
     },
 }
+
+
+def room_label(room: str, names: Mapping[str, str] | None, language: str) -> str:
+    """Name a room for staff: its name in ``language`` with its id, or the id alone without a name."""
+    name = (names or {}).get(language) or (names or {}).get("en") or ""
+    if language == "zh":
+        return f"{name}（{room}）" if name else f"房间 {room}"
+    return f"{name} (room {room})" if name else f"Room {room}"
+
+
 _DAY_NAMES = {
     "zh": ("一", "二", "三", "四", "五", "六", "日"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -123,11 +133,15 @@ _DAY_NAMES = {
 
 
 def awx_schedules(
-    edges: Mapping[str, Mapping[str, Sequence[datetime]]], zone: ZoneInfo, language: str
+    edges: Mapping[str, Mapping[str, Sequence[datetime]]],
+    zone: ZoneInfo,
+    language: str,
+    room_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[dict[str, str]]:
     """Build the awx-schedules.json list: {room, job, name, rrule, description} per weekly rule.
 
-    ``edges`` maps room to job (``to_platform`` or ``to_teaching``) to edge times.
+    ``edges`` maps room to job (``to_platform`` or ``to_teaching``) to edge times; ``room_names``
+    maps room to its names by language, for the descriptions.
     """
     schedules: list[dict[str, str]] = []
     separator = "、" if language == "zh" else ","
@@ -137,7 +151,7 @@ def awx_schedules(
             for number, rule in enumerate(rules, start=1):
                 dates = rule.occurrences()
                 description = _DESCRIPTIONS[language][job].format(
-                    room=room,
+                    room=room_label(room, (room_names or {}).get(room), language),
                     days=separator.join(_DAY_NAMES[language][weekday] for weekday in rule.weekdays),
                     clock=rule.clock.strftime("%H:%M"),
                     first=min(dates).isoformat(),

@@ -49,17 +49,18 @@ def unit_files(
     zone: ZoneInfo,
     settings: SystemdSettings,
     descriptions: Mapping[str, str],
+    room_labels: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Render file name to content for every room's timer and service units.
 
     ``descriptions`` maps ``to_platform`` and ``to_teaching`` to a Description= text containing
-    ``{room}``.
+    ``{room}``, which ``room_labels`` (room id to the room's name for staff) fills, or the room id.
     """
     files: dict[str, str] = {}
     for room in sorted(edges):
         for job, direction in DIRECTIONS.items():
             base = f"labshift-{room}-{job.replace('_', '-')}"
-            description = descriptions[job].format(room=room)
+            description = descriptions[job].format(room=(room_labels or {}).get(room, room))
             command = [
                 settings.ansible_playbook,
                 *(["-i", settings.inventory] if settings.inventory else []),

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.labshift.lab.plugins.module_utils.export_awx import awx_schedules
+from ansible_collections.labshift.lab.plugins.module_utils.export_awx import awx_schedules, room_label
 from ansible_collections.labshift.lab.plugins.module_utils.export_html import render_html
 from ansible_collections.labshift.lab.plugins.module_utils.export_ics import render_ics
 from ansible_collections.labshift.lab.plugins.module_utils.export_systemd import SystemdSettings, unit_files
@@ -23,12 +23,12 @@ PLAN_SCHEMA_PATH = COLLECTION_ROOT / "files" / "schemas" / "plan.json"
 
 _SYSTEMD_DESCRIPTIONS = {
     "zh": {
-        "to_platform": "LabShift 房间 {room} 切换到 AI 平台",
-        "to_teaching": "LabShift 房间 {room} 切换回教学",
+        "to_platform": "LabShift：{room} 切换到 AI 平台",
+        "to_teaching": "LabShift：{room} 切换回教学",
     },
     "en": {
-        "to_platform": "LabShift room {room}: switch to the AI platform",
-        "to_teaching": "LabShift room {room}: switch back to teaching",
+        "to_platform": "LabShift {room}: switch to the AI platform",
+        "to_teaching": "LabShift {room}: switch back to teaching",
     },
 }
 
@@ -121,16 +121,18 @@ def render_outputs(
     """Render every output file as text, keyed by its path under the plan directory."""
     document = plan_to_dict(plan)
     edges = plan_edges(plan)
+    names = {room_id: dict(room.names) for room_id, room in plan.rooms.items()}
+    labels = {room_id: room_label(room_id, room_names, language) for room_id, room_names in names.items()}
     outputs: dict[str, str] = {
         "plan.json": json.dumps(document, ensure_ascii=False, indent=2) + "\n",
         "awx-schedules.json": json.dumps(
-            awx_schedules(edges, plan.zone, language), ensure_ascii=False, indent=2
+            awx_schedules(edges, plan.zone, language, names), ensure_ascii=False, indent=2
         )
         + "\n",
         "calendar.ics": render_ics(plan, language, calendar_name),
         "index.html": render_html(plan, language),
     }
-    for name, text in unit_files(edges, plan.zone, systemd, _SYSTEMD_DESCRIPTIONS[language]).items():
+    for name, text in unit_files(edges, plan.zone, systemd, _SYSTEMD_DESCRIPTIONS[language], labels).items():
         outputs[f"systemd/{name}"] = text
     return outputs
 

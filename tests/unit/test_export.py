@@ -21,6 +21,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.export_awx import (
     check_awx_rrule,
     compress_edges,
     expand_rrule,
+    room_label,
     rrule_string,
 )
 from ansible_collections.labshift.lab.plugins.module_utils.export_html import render_html
@@ -241,6 +242,26 @@ def test_unit_files_content(example_plan: Plan) -> None:
     assert "Persistent=false" in timer
     assert "Unit=labshift-a-to-platform.service" in timer
     assert timer.count("OnCalendar=") >= 10
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_descriptions_name_rooms(example_plan: Plan, language: str) -> None:
+    outputs = render_outputs(example_plan, language, SystemdSettings("/srv/labshift"))
+    room_a = example_plan.rooms["a"].names[language]
+
+    schedules = json.loads(outputs["awx-schedules.json"])
+    service = outputs["systemd/labshift-a-to-platform.service"]
+
+    description = next(entry["description"] for entry in schedules if entry["room"] == "a")
+    assert description.startswith(room_a)
+    assert ("（a）" if language == "zh" else "(room a)") in description
+    assert f"Description=LabShift{'：' if language == 'zh' else ' '}{room_a}" in service
+
+
+def test_room_label_without_name() -> None:
+    assert room_label("c", None, "zh") == "房间 c"
+    assert room_label("c", {}, "en") == "Room c"
+    assert room_label("c", {"en": "Lab 5"}, "zh") == "Lab 5（c）"
 
 
 def test_no_timer_without_windows() -> None:
