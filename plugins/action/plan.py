@@ -16,7 +16,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.messages import (
     render,
 )
 from ansible_collections.labshift.lab.plugins.module_utils.plan_inputs import PlannerSettings, build_plan
-from ansible_collections.labshift.lab.plugins.module_utils.plan_outputs import stale_unit_files, write_outputs
+from ansible_collections.labshift.lab.plugins.module_utils.plan_outputs import stale_outputs, write_outputs
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "rooms": {"type": "dict", "required": True},
@@ -87,7 +87,7 @@ class ActionModule(ActionBase):
 
         check_mode = bool(self._task.check_mode)
         changed_files = write_outputs(output_dir, outputs, dry_run=check_mode)
-        removed = stale_unit_files(output_dir, outputs)
+        removed = stale_outputs(output_dir, outputs)
         if not check_mode:
             for name in removed:
                 (output_dir / name).unlink()

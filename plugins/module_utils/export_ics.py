@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ansible_collections.labshift.lab.plugins.module_utils.windows import Plan
@@ -19,6 +20,11 @@ _TEXT = {
         "The switch back to teaching starts at {end}: save your work before then.",
     },
 }
+
+
+def calendar_title(language: str) -> str:
+    """Return the default calendar name in ``language``."""
+    return _TEXT[language]["calendar"]
 
 
 def room_display_name(names: dict[str, str] | object, room: str, language: str) -> str:
@@ -48,8 +54,12 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def render_ics(plan: Plan, language: str, calendar_name: str | None = None) -> str:
+def render_ics(
+    plan: Plan, language: str, calendar_name: str | None = None, rooms: Sequence[str] | None = None
+) -> str:
     """Render calendar.ics with stable UIDs, so subscribers see updates instead of duplicates.
+
+    ``rooms`` limits the calendar to those room ids (a room's own calendar); None takes every room.
 
     icalendar builds the calendar, its VTIMEZONE and the text escaping. The VEVENT lines are
     joined here because building hundreds of icalendar Event objects takes most of the planner's
@@ -75,6 +85,8 @@ def render_ics(plan: Plan, language: str, calendar_name: str | None = None) -> s
 
     lines: list[str] = []
     for room_id, room in plan.rooms.items():
+        if rooms is not None and room_id not in rooms:
+            continue
         name = room_display_name(dict(room.names), room_id, language)
         summary = escaped(text["summary"].format(name=name))
         location = escaped(name)

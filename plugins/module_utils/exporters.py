@@ -14,7 +14,11 @@ from typing import Any
 
 from ansible_collections.labshift.lab.plugins.module_utils.export_awx import awx_schedules, room_label
 from ansible_collections.labshift.lab.plugins.module_utils.export_html import render_html
-from ansible_collections.labshift.lab.plugins.module_utils.export_ics import render_ics
+from ansible_collections.labshift.lab.plugins.module_utils.export_ics import (
+    calendar_title,
+    render_ics,
+    room_display_name,
+)
 from ansible_collections.labshift.lab.plugins.module_utils.export_systemd import SystemdSettings, unit_files
 from ansible_collections.labshift.lab.plugins.module_utils.windows import PLAN_SCHEMA_VERSION, Plan
 
@@ -132,6 +136,11 @@ def render_outputs(
         "calendar.ics": render_ics(plan, language, calendar_name),
         "index.html": render_html(plan, language),
     }
+    # One calendar per room as well, for students who follow a single room.
+    for room_id, room in plan.rooms.items():
+        room_name = room_display_name(dict(room.names), room_id, language)
+        title = f"{calendar_name or calendar_title(language)} · {room_name}"
+        outputs[f"calendar-{room_id}.ics"] = render_ics(plan, language, title, rooms=[room_id])
     for name, text in unit_files(edges, plan.zone, systemd, _SYSTEMD_DESCRIPTIONS[language], labels).items():
         outputs[f"systemd/{name}"] = text
     return outputs

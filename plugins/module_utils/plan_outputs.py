@@ -72,13 +72,15 @@ def write_outputs(output_dir: Path, outputs: Mapping[str, str], dry_run: bool = 
     return changed
 
 
-def stale_unit_files(output_dir: Path, outputs: Mapping[str, str]) -> list[str]:
-    """Return unit files under systemd/ that this render no longer produces."""
-    directory = output_dir / "systemd"
-    if not directory.is_dir():
-        return []
-    return sorted(
+def stale_outputs(output_dir: Path, outputs: Mapping[str, str]) -> list[str]:
+    """Return the systemd units and room calendars that this render no longer produces, such as
+    those of a room removed from labshift_rooms."""
+    units = output_dir / "systemd"
+    stale = [
         f"systemd/{path.name}"
-        for path in directory.glob("labshift-*")
+        for path in (units.glob("labshift-*") if units.is_dir() else [])
         if path.suffix in (".timer", ".service") and f"systemd/{path.name}" not in outputs
-    )
+    ]
+    if output_dir.is_dir():
+        stale += [path.name for path in output_dir.glob("calendar-*.ics") if path.name not in outputs]
+    return sorted(stale)

@@ -39,7 +39,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.exporters import (
 )
 from ansible_collections.labshift.lab.plugins.module_utils.plan_inputs import PlannerSettings, build_plan
 from ansible_collections.labshift.lab.plugins.module_utils.plan_outputs import (
-    stale_unit_files,
+    stale_outputs,
     validate_plan_document,
     write_outputs,
 )
@@ -348,13 +348,61 @@ def test_write_outputs_idempotent(tmp_path: Path, example_plan: Plan) -> None:
     assert write_outputs(tmp_path, changed) == ["index.html"]
 
 
-def test_stale_unit_files(tmp_path: Path) -> None:
+def test_stale_outputs(tmp_path: Path) -> None:
     (tmp_path / "systemd").mkdir()
     (tmp_path / "systemd" / "labshift-c-to-platform.timer").write_text("x", encoding="utf-8")
     (tmp_path / "systemd" / "labshift-a-to-platform.timer").write_text("x", encoding="utf-8")
     (tmp_path / "systemd" / "notes.txt").write_text("x", encoding="utf-8")
-    outputs = {"systemd/labshift-a-to-platform.timer": "x"}
-    assert stale_unit_files(tmp_path, outputs) == ["systemd/labshift-c-to-platform.timer"]
+    (tmp_path / "calendar-a.ics").write_text("x", encoding="utf-8")
+    (tmp_path / "calendar-c.ics").write_text("x", encoding="utf-8")
+    outputs = {"systemd/labshift-a-to-platform.timer": "x", "calendar-a.ics": "x"}
+    assert stale_outputs(tmp_path, outputs) == ["calendar-c.ics", "systemd/labshift-c-to-platform.timer"]
+
+
+def test_room_calendars_hold_one_room(example_plan: Plan) -> None:
+    outputs = render_outputs(example_plan, "en", SystemdSettings("/srv/labshift"))
+    whole = outputs["calendar.ics"].count("BEGIN:VEVENT")
+
+    counts = {}
+    for room_id in example_plan.rooms:
+        calendar = outputs[f"calendar-{room_id}.ics"]
+        counts[room_id] = calendar.count("BEGIN:VEVENT")
+        assert calendar.count(f"UID:labshift-{room_id}-") == counts[room_id]
+        assert example_plan.rooms[room_id].names["en"] in calendar.split("BEGIN:VTIMEZONE")[0]
+        assert f'href="calendar-{room_id}.ics"' in outputs["index.html"]
+
+    assert sum(counts.values()) == whole
+    assert all(count > 0 for count in counts.values())
+
+
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed (scripts/install.sh installs it)")
+@pytest.mark.parametrize(
+    ("today", "expected_open"),
+    [("2026-10-14", ["2026-10-12"]), ("2026-08-01", ["2026-09-07"]), ("2027-03-01", ["2026-09-07"])],
+)
+def test_page_opens_current_week(example_plan: Plan, today: str, expected_open: list[str]) -> None:
+    page = render_html(example_plan, "en")
+    script = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    weeks = re.findall(r'<details data-first="([0-9-]+)" data-last="([0-9-]+)"( open)?>', page)
+    states = [{"first": first, "last": last, "open": bool(opened)} for first, last, opened in weeks]
+    harness = f"""
+const weeks = {json.dumps(states)}
+  .map((week) => ({{ dataset: {{ first: week.first, last: week.last }}, open: week.open }}));
+global.document = {{ querySelectorAll: () => weeks }};
+const RealDate = Date;
+global.Date = class extends RealDate {{ constructor() {{ super("{today}T12:00:00"); }} }};
+{script}
+const opened = weeks.filter((week) => week.open).map((week) => week.dataset.first);
+console.log(JSON.stringify([...new Set(opened)]));
+"""
+    assert NODE is not None
+    run = subprocess.run([NODE, "-e", harness], capture_output=True, text=True, check=False, timeout=60)
+
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == expected_open
 
 
 def test_edges_at_semester_start(example_plan: Plan) -> None:
