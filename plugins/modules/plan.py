@@ -12,7 +12,8 @@ description:
     computes per room the platform windows [start, end) in which no class, lead time or hand-back
     buffer overlaps.
   - Writes, under O(output_dir), C(plan.json), C(awx-schedules.json), C(systemd/) timer and service
-    units, C(calendar.ics) and C(index.html). Files whose content did not change are not rewritten.
+    units, C(calendar.ics), one C(calendar-<room>.ics) per room and C(index.html). Files whose
+    content did not change are not rewritten.
   - Validates every input first and reports all problems together, in Chinese and English; on any
     problem it writes nothing.
   - Runs on the controller only (action plugin); it never contacts the managed hosts.
@@ -120,7 +121,9 @@ changed_files:
   type: list
   elements: str
 removed_files:
-  description: Stale unit files removed from C(systemd/), of rooms that no longer have windows.
+  description: >-
+    Stale files removed: units in C(systemd/) of rooms that no longer have windows, and the
+    C(calendar-<room>.ics) of rooms no longer in C(labshift_rooms).
   returned: success
   type: list
   elements: str
