@@ -250,3 +250,22 @@ def test_preflight_reports_broken_inventory(
     assert len(result["problems"]) == 5
     ran = [task["task"]["name"] for play in output["plays"] for task in play["tasks"]]
     assert "Preflight | report the checked inventory" not in ran
+
+
+def test_preflight_reports_bad_preset(sandbox_copy: Path, tmp_path: Path) -> None:
+    presets_file = sandbox_copy / "group_vars" / "all" / "presets.yml"
+    presets = yaml.safe_load(presets_file.read_text(encoding="utf-8"))
+    presets["labshift_presets"][0]["cpu"] = "lots"
+    overrides = tmp_path / "bad-preset.yml"
+    overrides.write_text(yaml.safe_dump({"labshift_presets": presets["labshift_presets"]}), encoding="utf-8")
+
+    code, output = run_playbook(
+        "preflight.yml", sandbox_copy, tmp_path, "-e", f"@{overrides}", "-e", "labshift_language=en"
+    )
+
+    assert code == 2
+    name = "Preflight | check the resource presets against the user groups and the workstations"
+    result = task_result(output, name)
+    assert result["failed"] is True
+    assert "Preset 'teaching-a': field cpu value 'lots'" in result["msg"]
+    assert "Finalization" not in result["msg"]

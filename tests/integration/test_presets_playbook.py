@@ -93,6 +93,7 @@ def test_bad_preset_fails_before_writing(tmp_path: Path) -> None:
         "Preset 'teaching-a': field memory value '2GB' is not a memory size with a binary unit"
         in result.stdout
     )
+    assert "Finalization of task args" not in result.stdout
     assert not (tmp_path / "out").exists()
 
     # The card-size check needs presets that pass the format checks, so it gets its own run.
