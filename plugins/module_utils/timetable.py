@@ -78,6 +78,12 @@ register(
             "en": "{where}: weeks {value!r} include week {week}, but the semester has {weeks} weeks: fix the "
             "weeks or labshift_semester.weeks.",
         },
+        "timetable.time_unquoted": {
+            "zh": '{where}：时间写成了不带引号的 {clock}，YAML 把它读成了数字 {value}：'
+            '请加引号写成 "{clock}"。',
+            "en": '{where}: the time {clock} is written without quotes, so YAML read it as the number '
+            '{value}: write it quoted, "{clock}".',
+        },
         "timetable.time_invalid": {
             "zh": '{where}：时间 {value!r} 无效：请写带引号的 "HH:MM"（例如 "08:00"），'
             "结束时间晚于开始时间。",
@@ -310,6 +316,10 @@ def parse_clock(value: Any, where: str) -> time:
     """Parse ``HH:MM`` (24-hour) into a time; YAML numbers are rejected with a hint to quote them."""
     if isinstance(value, time):
         return value
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        # YAML 1.1 reads an unquoted 18:00 as the base-60 number 1080.
+        clock = f"{value // 60:02d}:{value % 60:02d}"
+        raise LabShiftError("timetable.time_unquoted", where=where, value=value, clock=clock)
     match = _CLOCK.match(str(value).strip()) if isinstance(value, str) else None
     if match is None:
         raise LabShiftError("timetable.time_invalid", where=where, value=value)

@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError, LabShiftErrors
 from ansible_collections.labshift.lab.plugins.module_utils.timetable import (
@@ -160,7 +161,14 @@ def test_yaml_periods_and_clock_times() -> None:
             {"course": "A", "weekday": 1, "start": "10:00", "end": "09:00", "weeks": "1"},
             "timetable.time_invalid",
         ),
-        ({"course": "A", "weekday": 1, "start": 600, "end": "11:00", "weeks": "1"}, "timetable.time_invalid"),
+        (
+            {"course": "A", "weekday": 1, "start": 600, "end": "11:00", "weeks": "1"},
+            "timetable.time_unquoted",
+        ),
+        (
+            {"course": "A", "weekday": 1, "start": 1440, "end": "11:00", "weeks": "1"},
+            "timetable.time_invalid",
+        ),
         ({"weekday": 1, "periods": [1], "weeks": "1"}, "timetable.field_missing"),
         ({"course": "A", "weekday": 1, "periods": [1, 2, 3], "weeks": "1"}, "timetable.period_invalid"),
     ],
@@ -170,6 +178,14 @@ def test_yaml_invalid_session(session: dict[str, object], key: str) -> None:
         parse_native_yaml({"sessions": [session]}, "t.yml", 20)
     assert caught.value.key == key
     assert "sessions[1]" in caught.value.message("en")
+
+
+def test_unquoted_time_names_the_clock() -> None:
+    session = yaml.safe_load("course: A\nweekday: 1\nstart: 18:00\nend: '19:00'\nweeks: '1'")
+    with pytest.raises(LabShiftError) as caught:
+        parse_native_yaml({"sessions": [session]}, "t.yml", 20)
+    assert 'write it quoted, "18:00"' in caught.value.message("en")
+    assert "1080" in caught.value.message("zh")
 
 
 def test_missing_weeks_names_csv_column() -> None:
