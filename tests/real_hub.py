@@ -60,7 +60,8 @@ c.JupyterHub.services = [
     {{
         "name": "announcement",
         "url": "http://127.0.0.1:{announcement_port}",
-        "command": [sys.executable, "-m", "jupyterhub_announcement",
+        "oauth_no_confirm": True,
+        "command": [sys.executable, "{directory}/announcement_loopback.py",
                     "--AnnouncementService.port={announcement_port}"],
     }},
     {{"name": "labshift-switch", "api_token": {switch_token!r}}},
@@ -69,6 +70,25 @@ c.JupyterHub.load_roles = [
     {{"name": "admin", "services": ["labshift-switch"]}},
     {{"name": "user", "scopes": ["self", "access:services!service=announcement"]}},
 ]
+"""
+
+
+# jupyterhub-announcement 0.9.3 listens on every interface and has no address setting, so the
+# tests start it through this wrapper, which binds it to loopback.
+ANNOUNCEMENT_LOOPBACK = """\
+import tornado.web
+
+from jupyterhub_announcement.announcement import main
+
+_listen = tornado.web.Application.listen
+
+
+def listen_on_loopback(self, port, address="", **kwargs):
+    return _listen(self, port, address="127.0.0.1", **kwargs)
+
+
+tornado.web.Application.listen = listen_on_loopback
+main()
 """
 
 
@@ -172,6 +192,7 @@ def running_hub(directory: Path, port: int | None = None, start_timeout: float =
         switch_token=switch_token,
     )
     (directory / "jupyterhub_config.py").write_text(config, encoding="utf-8")
+    (directory / "announcement_loopback.py").write_text(ANNOUNCEMENT_LOOPBACK, encoding="utf-8")
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     log = (directory / "jupyterhub.log").open("wb")
 

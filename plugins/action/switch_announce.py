@@ -13,13 +13,23 @@ from ansible_collections.labshift.lab.plugins.module_utils.hub_notice import (
     notice_summary,
     servers_on_nodes,
 )
-from ansible_collections.labshift.lab.plugins.module_utils.k8s_nodes import active, pods_to_drain
+from ansible_collections.labshift.lab.plugins.module_utils.k8s_api import KubeApi
+from ansible_collections.labshift.lab.plugins.module_utils.k8s_nodes import (
+    active,
+    drain_started_at,
+    pods_to_drain,
+)
 from ansible_collections.labshift.lab.plugins.module_utils.messages import render
-from ansible_collections.labshift.lab.plugins.module_utils.switch import bilingual_notice, parse_time
+from ansible_collections.labshift.lab.plugins.module_utils.switch import (
+    HandbackTimeline,
+    bilingual_notice,
+    handback_timeline,
+)
 from ansible_collections.labshift.lab.plugins.module_utils.switch_action import (
     KUBE_ARGUMENTS,
     SwitchAction,
     bilingual,
+    utc_now,
 )
 from ansible_collections.labshift.lab.plugins.module_utils.switch_run import (
     RunState,
@@ -27,6 +37,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.switch_run import (
     local_time,
     results_of,
     settings_of,
+    timeline_of,
 )
 
 
@@ -48,20 +59,20 @@ class ActionModule(SwitchAction):
 
     def step(self, args: Mapping[str, Any], task_vars: Mapping[str, Any], language: str) -> dict[str, Any]:
         state = load_state(args["switch"])
-        notices = {
-            room: bilingual_notice(
-                spec["name"],
-                local_time(state, parse_time(spec["timeline"]["evict_at"])),
-                local_time(state, parse_time(spec["timeline"]["force_at"])),
+        live = bool(args["hub_url"]) and not self.check_mode
+        api = self.kube(args, settings_of(state).workers) if live else None
+        notices = {}
+        for room, spec in sorted(state["rooms"].items()):
+            timeline = self.notice_timeline(api, state, room)
+            notices[room] = bilingual_notice(
+                spec["name"], local_time(state, timeline.evict_at), local_time(state, timeline.force_at)
             )
-            for room, spec in sorted(state["rooms"].items())
-        }
         announcement = "\n".join(notices.values())
         result: dict[str, Any] = {"changed": False, "announcement": announcement, "switch": state}
         if not args["hub_url"]:
             result["skipped_reason"] = "hub_url is empty, so no announcement was sent"
             return result
-        if self.check_mode:
+        if api is None:
             return result
         hub = HubClient(args["hub_url"], args["api_token"], args["timeout"], args["validate_certs"])
         warnings: list[str] = []
@@ -72,7 +83,7 @@ class ActionModule(SwitchAction):
             # A failed notice must not delay the hand-back: warn and go on.
             warnings.append(bilingual(error, language))
         if args["notify_servers"]:
-            outcomes = self.notify_servers(hub, args, state, notices, language)
+            outcomes = self.notify_servers(hub, api, args, state, notices, language)
             state["server_notices"] = notice_summary(outcomes)
             result["changed"] = result["changed"] or "written" in outcomes.values()
             warnings.extend(
@@ -87,9 +98,24 @@ class ActionModule(SwitchAction):
             result["announce_error"] = state["announce_error"]
         return result
 
+    @staticmethod
+    def notice_timeline(api: KubeApi | None, state: RunState, room: str) -> HandbackTimeline:
+        """Return the room's hand-back times as the drain step will compute them.
+
+        A re-run after a crash keeps the grace period that the first run started (the nodes'
+        drain-start annotation), so the notice must not promise a later save-by time than that.
+        """
+        planned = timeline_of(state, room)
+        if api is None:
+            return planned
+        room_results = {name: result for name, result in results_of(state).items() if result.room == room}
+        started = drain_started_at(api.list_nodes(), active(room_results))
+        return handback_timeline(utc_now(), planned.deadline, settings_of(state), started)
+
     def notify_servers(
         self,
         hub: HubClient,
+        api: KubeApi,
         args: Mapping[str, Any],
         state: RunState,
         notices: Mapping[str, str],
@@ -98,7 +124,6 @@ class ActionModule(SwitchAction):
         """Write each room's notice into the user servers on its nodes, within the time budget."""
         results = results_of(state)
         nodes = active(results)
-        api = self.kube(args, settings_of(state).workers)
         servers = servers_on_nodes(
             pod for pods in pods_to_drain(api.list_pods(), nodes).values() for pod in pods
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
@@ -105,13 +106,23 @@ def notice_file_text(notice: str) -> str:
 
 
 def _plain(text: str) -> str:
-    """Text without tags and with single spaces, to compare an announcement with what the service kept."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+    """Reduce an announcement to comparable text: no tags, entities resolved, NFKC-normalized (as
+    the service's sanitizer normalizes what it keeps) and single spaces."""
+    unescaped = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return " ".join(unicodedata.normalize("NFKC", unescaped).split())
 
 
 def announcement_html(notice: str) -> str:
-    """Format the notice as HTML paragraphs, which the service's sanitizer keeps."""
-    paragraphs = [html.escape(part.strip()) for part in notice.split("\n") if part.strip()]
+    """Format the notice as HTML paragraphs with every non-ASCII character as a numeric reference.
+
+    jupyterhub-announcement's sanitizer (html-sanitizer) NFKC-normalizes text, which turns Chinese
+    full-width punctuation such as "：" into ASCII; numeric references pass through it unchanged.
+    """
+    paragraphs = [
+        html.escape(part.strip()).encode("ascii", "xmlcharrefreplace").decode("ascii")
+        for part in notice.split("\n")
+        if part.strip()
+    ]
     return "".join(f"<p>{part}</p>" for part in paragraphs)
 
 

@@ -118,12 +118,12 @@ register(
         },
         # Notices and the report.
         "switch.notice.closing": {
-            "zh": "{room}即将交还教学使用：从 {stop_at} 起停止运行中的会话，{closes_at} 前全部关闭。"
-            "请在 {stop_at} 之前保存工作；保存到主目录（NFS）的文件不会丢失，"
-            "未保存的内容和运行中的任务将被终止。",
-            "en": "{room} returns to teaching: running sessions are stopped from {stop_at}, and all are "
-            "closed by {closes_at}. Save your work before {stop_at}; files saved in your home directory "
-            "(NFS) are kept, unsaved work and running jobs are stopped.",
+            "zh": "{room}即将恢复上课使用：从 {stop_at} 起将停止正在运行的 Jupyter 服务器，"
+            "{closes_at} 前全部关闭。请在 {stop_at} 之前保存工作；保存在个人主目录中的文件不会丢失，"
+            "未保存的内容和正在运行的任务将被终止。",
+            "en": "{room} returns to teaching: running Jupyter servers will be stopped from {stop_at}, "
+            "and all are closed by {closes_at}. Save your work before {stop_at}; files saved in your "
+            "home directory are kept, unsaved work and running jobs are stopped.",
         },
         "switch.report.title": {
             "zh": "LabShift 切换报告：{direction}，开始于 {started}",

@@ -79,9 +79,9 @@ register(
             "weeks or labshift_semester.weeks.",
         },
         "timetable.time_unquoted": {
-            "zh": '{where}：时间写成了不带引号的 {clock}，YAML 把它读成了数字 {value}：'
+            "zh": "{where}：时间写成了不带引号的 {clock}，YAML 把它读成了数字 {value}："
             '请加引号写成 "{clock}"。',
-            "en": '{where}: the time {clock} is written without quotes, so YAML read it as the number '
+            "en": "{where}: the time {clock} is written without quotes, so YAML read it as the number "
             '{value}: write it quoted, "{clock}".',
         },
         "timetable.time_invalid": {

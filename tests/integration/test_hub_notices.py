@@ -7,6 +7,7 @@ carry the annotations KubeSpawner sets, pointing at the users whose servers run 
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -153,9 +154,9 @@ def test_handback_notifies_the_users_of_the_room(
     run = run_teaching(inventory, deadline)
 
     assert run.returncode == 0, run.stdout[-4000:]
-    latest = hub.latest_announcement()
+    latest = html.unescape(hub.latest_announcement())
     assert "Room A returns to teaching" in latest
-    assert "A 机房" in latest
+    assert "A 机房即将恢复上课使用：" in latest, "full-width punctuation must survive the sanitizer"
     assert "Room B" not in latest
     alice_notice = (hub.home("alice") / NOTICE).read_text(encoding="utf-8")
     assert alice_notice.startswith(NOTICE_MARKER)
@@ -182,7 +183,7 @@ def test_handback_notifies_the_users_of_the_room(
 
 def test_notices_not_repeated_on_rerun(hub: RealHub) -> None:
     client = HubClient(hub.url, hub.switch_token)
-    notice = "A 机房 将在 2027-03-01 10:00 关闭\nRoom A closes at 2027-03-01 10:00"
+    notice = "A 机房：2027-03-01 10:00（UTC+08:00）关闭。\nRoom A closes at 2027-03-01 10:00 (UTC+08:00)."
     before = len(hub.announcements())
 
     assert client.announce("/services/announcement/", notice) is True

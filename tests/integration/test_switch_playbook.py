@@ -8,6 +8,7 @@ labshift_switch_teaching_boot=none, no task connects to them.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -227,7 +228,7 @@ def test_switch_platform_then_teaching(sandbox: tuple[DoubleServer, Path]) -> No
                 deadline
             ) + timedelta(seconds=2)
     assert len(server.state.announcements) == 1
-    announcement = server.state.announcements[0]["announcement"]
+    announcement = html.unescape(server.state.announcements[0]["announcement"])
     assert "Room A returns to teaching" in announcement
     assert "B 机房" in announcement
     assert ("nodes", "", "ws-a01") not in server.state.objects, "a node that left is deleted"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from ansible_collections.labshift.lab.plugins.action.switch_announce import ActionModule
+from ansible_collections.labshift.lab.plugins.module_utils.k8s_api import KubeApi, NodeView
 from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError
 from ansible_collections.labshift.lab.plugins.module_utils.switch import (
+    DRAIN_STARTED_ANNOTATION,
     NodeResult,
     Outcome,
     SwitchSettings,
@@ -283,11 +286,13 @@ def test_notice_names_room_and_times() -> None:
         "2026-03-02 19:55 (UTC+08:00)",
     )
     zh, en = text.splitlines()
-    assert zh.startswith("信息楼 301 机房即将交还教学使用：从 2026-03-02 19:45 (UTC+08:00) 起停止")
+    assert zh.startswith("信息楼 301 机房即将恢复上课使用：从 2026-03-02 19:45 (UTC+08:00) 起将停止")
     assert "2026-03-02 19:55 (UTC+08:00) 前全部关闭" in zh
-    assert en.startswith("Lab 301 returns to teaching: running sessions are stopped from 2026-03-02 19:45")
+    assert en.startswith(
+        "Lab 301 returns to teaching: running Jupyter servers will be stopped from 2026-03-02 19:45"
+    )
     assert "Save your work before 2026-03-02 19:45 (UTC+08:00)" in en
-    assert "NFS" in en
+    assert "home directory are kept" in en
 
 
 def test_local_time_shows_utc_offset() -> None:
@@ -313,3 +318,38 @@ def test_unplanned_handback_uses_fallback() -> None:
     assert outside == later + timedelta(minutes=15)
     assert missing_room == NOW + timedelta(minutes=15)
     assert inside == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+class NodesOnly:
+    """Stands in for KubeApi where only list_nodes is read."""
+
+    def __init__(self, views: dict[str, NodeView]) -> None:
+        self.views = views
+
+    def list_nodes(self) -> dict[str, NodeView]:
+        return self.views
+
+
+def test_rerun_notice_keeps_first_drain_start() -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    settings = SwitchSettings(grace_seconds=300, handback_reserve_seconds=300)
+    state = make_plan(
+        rooms=["a"], now=now, settings=settings, deadline_override=(now + timedelta(hours=1)).isoformat()
+    )
+    first_drain = now - timedelta(minutes=2)
+    views = {
+        "ws-a01": NodeView(
+            name="ws-a01",
+            ready="True",
+            ready_message="",
+            unschedulable=True,
+            annotations={DRAIN_STARTED_ANNOTATION: first_drain.isoformat()},
+        )
+    }
+
+    rerun = ActionModule.notice_timeline(cast(KubeApi, NodesOnly(views)), state, "a")
+    fresh = ActionModule.notice_timeline(cast(KubeApi, NodesOnly({})), state, "a")
+
+    assert rerun.evict_at == first_drain + timedelta(minutes=5)
+    assert fresh.evict_at >= now + timedelta(minutes=5)
+    assert rerun.force_at == now + timedelta(minutes=55)
