@@ -11,7 +11,7 @@ description:
     jupyterhub-announcement service at O(announcement_prefix) below O(hub_url). That service takes
     updates from its own form only, so the plugin reads the form's XSRF value from the service's
     page with the token and posts the form. The service accepts posts from JupyterHub admins only.
-    When the latest announcement already says the same, nothing is posted again.
+    When the latest announcement has the same text, nothing is posted again.
   - Writes a notice file O(notice_name) into every running user server on the run's nodes through
     the Jupyter server contents API, found from the C(hub.jupyter.org/username) and
     C(hub.jupyter.org/servername) annotations that KubeSpawner puts on user pods. The token needs

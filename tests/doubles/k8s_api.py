@@ -691,7 +691,7 @@ class DoubleHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _announcement(self, method: str, path: str) -> None:
-        """Answer as the jupyterhub-announcement service does (double): ``latest`` for anyone, the
+        """Respond as the jupyterhub-announcement service does (double): ``latest`` for anyone, the
         view page with its XSRF form field for an admin token, and the form post to ``update``."""
         length = int(self.headers.get("Content-Length") or 0)
         form = {key: values[-1] for key, values in parse_qs(self.rfile.read(length).decode()).items()}

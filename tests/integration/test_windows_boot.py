@@ -1,7 +1,7 @@
 """workstation_dualboot's boot_platform.yml against a double of the Windows side.
 
-``tests/doubles/windows_host`` holds a double of ``ansible.windows.win_command`` that answers as
-bcdedit and shutdown.exe do and records each command; it is first on the collections path here.
+``tests/doubles/windows_host`` contains a double of ``ansible.windows.win_command`` that responds as
+bcdedit and shutdown.exe do and records each command. It comes first on the collections path here.
 The WinRM transport and a real Windows are not exercised: no Windows host runs on this machine.
 """
 
