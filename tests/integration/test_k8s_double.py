@@ -8,9 +8,7 @@ to it over HTTP on loopback.
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -21,6 +19,8 @@ from typing import Any, cast
 
 import kubernetes
 import pytest
+
+from tests.ansible_run import run_local_playbook
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
@@ -36,8 +36,6 @@ from tests.doubles.k8s_api import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.integration
-
-ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 
 
 @pytest.fixture
@@ -249,25 +247,7 @@ def test_kubernetes_core_modules_work(double: tuple[DoubleServer, Any, int], tmp
 """,
         encoding="utf-8",
     )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
-    result = subprocess.run(
-        [
-            str(ANSIBLE_PLAYBOOK),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            f"ansible_python_interpreter={sys.executable}",
-            str(playbook),
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = run_local_playbook(playbook, timeout=120)
 
     assert result.returncode == 0, result.stdout[-2000:]
     assert json.loads((tmp_path / "nodes.json").read_text(encoding="utf-8")) == ["ws-1"]

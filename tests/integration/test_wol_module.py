@@ -6,17 +6,16 @@ The module sends to 127.0.0.1 on a test port, so no packet reaches a real networ
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.ansible_run import run_local_playbook
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 
 pytestmark = pytest.mark.integration
 
@@ -46,26 +45,7 @@ PLAYBOOK = """
 def run_playbook(tmp_path: Path, text: str, *extra: str) -> subprocess.CompletedProcess[str]:
     playbook = tmp_path / "wake.yml"
     playbook.write_text(text, encoding="utf-8")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="default")
-    return subprocess.run(
-        [
-            str(ANSIBLE_PLAYBOOK),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            f"ansible_python_interpreter={sys.executable}",
-            str(playbook),
-            *extra,
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_local_playbook(playbook, *extra, env={"ANSIBLE_STDOUT_CALLBACK": "default"}, timeout=120)
 
 
 @pytest.fixture

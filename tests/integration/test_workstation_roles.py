@@ -8,9 +8,7 @@ real Debian 12 host are covered by the molecule scenario molecule/workstation.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +16,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from tests.ansible_run import run_local_playbook
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 ROLES = REPO_ROOT / "roles"
 
 pytestmark = pytest.mark.integration
@@ -28,32 +27,8 @@ pytestmark = pytest.mark.integration
 def run_playbook(tmp_path: Path, text: str, *extra: str) -> subprocess.CompletedProcess[str]:
     playbook = tmp_path / "playbook.yml"
     playbook.write_text(text, encoding="utf-8")
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"),
-        ANSIBLE_STDOUT_CALLBACK="default",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CACHE_PLUGIN="memory",
-    )
-    return subprocess.run(
-        [
-            str(ANSIBLE_PLAYBOOK),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            f"ansible_python_interpreter={sys.executable}",
-            str(playbook),
-            *extra,
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    env = {"ANSIBLE_STDOUT_CALLBACK": "default", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_CACHE_PLUGIN": "memory"}
+    return run_local_playbook(playbook, *extra, env=env, timeout=None)
 
 
 GPU_SHARING_PLAYBOOK = """
