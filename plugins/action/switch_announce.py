@@ -13,7 +13,7 @@ from ansible_collections.labshift.lab.plugins.module_utils.hub_notice import (
     notice_summary,
     servers_on_nodes,
 )
-from ansible_collections.labshift.lab.plugins.module_utils.k8s_api import KubeApi
+from ansible_collections.labshift.lab.plugins.module_utils.k8s_api import KubeApi, NodeView
 from ansible_collections.labshift.lab.plugins.module_utils.k8s_nodes import (
     active,
     drain_started_at,
@@ -61,9 +61,10 @@ class ActionModule(SwitchAction):
         state = load_state(args["switch"])
         live = bool(args["hub_url"]) and not self.check_mode
         api = self.kube(args, settings_of(state).workers) if live else None
+        views = api.list_nodes() if api is not None else None
         notices = {}
         for room, spec in sorted(state["rooms"].items()):
-            timeline = self.notice_timeline(api, state, room)
+            timeline = self.notice_timeline(views, state, room)
             notices[room] = bilingual_notice(
                 spec["name"], local_time(state, timeline.evict_at), local_time(state, timeline.force_at)
             )
@@ -99,17 +100,17 @@ class ActionModule(SwitchAction):
         return result
 
     @staticmethod
-    def notice_timeline(api: KubeApi | None, state: RunState, room: str) -> HandbackTimeline:
+    def notice_timeline(views: Mapping[str, NodeView] | None, state: RunState, room: str) -> HandbackTimeline:
         """Return the room's hand-back times as the drain step will compute them.
 
         A re-run after a crash keeps the grace period that the first run started (the nodes'
         drain-start annotation), so the notice must not promise a later save-by time than that.
         """
         planned = timeline_of(state, room)
-        if api is None:
+        if views is None:
             return planned
         room_results = {name: result for name, result in results_of(state).items() if result.room == room}
-        started = drain_started_at(api.list_nodes(), active(room_results))
+        started = drain_started_at(views, active(room_results))
         return handback_timeline(utc_now(), planned.deadline, settings_of(state), started)
 
     def notify_servers(

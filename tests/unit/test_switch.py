@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from ansible_collections.labshift.lab.plugins.action.switch_announce import ActionModule
-from ansible_collections.labshift.lab.plugins.module_utils.k8s_api import KubeApi, NodeView
+from ansible_collections.labshift.lab.plugins.module_utils.k8s_api import NodeView
 from ansible_collections.labshift.lab.plugins.module_utils.messages import LabShiftError
 from ansible_collections.labshift.lab.plugins.module_utils.switch import (
     DRAIN_STARTED_ANNOTATION,
@@ -320,16 +320,6 @@ def test_unplanned_handback_uses_fallback() -> None:
     assert inside == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-class NodesOnly:
-    """Stands in for KubeApi where only list_nodes is read."""
-
-    def __init__(self, views: dict[str, NodeView]) -> None:
-        self.views = views
-
-    def list_nodes(self) -> dict[str, NodeView]:
-        return self.views
-
-
 def test_rerun_notice_keeps_first_drain_start() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     settings = SwitchSettings(grace_seconds=300, handback_reserve_seconds=300)
@@ -347,8 +337,8 @@ def test_rerun_notice_keeps_first_drain_start() -> None:
         )
     }
 
-    rerun = ActionModule.notice_timeline(cast(KubeApi, NodesOnly(views)), state, "a")
-    fresh = ActionModule.notice_timeline(cast(KubeApi, NodesOnly({})), state, "a")
+    rerun = ActionModule.notice_timeline(views, state, "a")
+    fresh = ActionModule.notice_timeline({}, state, "a")
 
     assert rerun.evict_at == first_drain + timedelta(minutes=5)
     assert fresh.evict_at >= now + timedelta(minutes=5)
